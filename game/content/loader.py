@@ -1,0 +1,268 @@
+"""Load and validate maps/ and npcs/ into typed models, collecting every problem.
+
+Every problem is reported as ``file: field: what was expected`` so a game-maker can
+fix their files without reading a traceback. Loading never stops at the first
+problem: it gathers all it can find, then raises :class:`ContentError` once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from game.content.models import MapSpec, NpcSpec
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised with every problem found in the content."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Content:
+    """Validated content: one map and its villagers, with the files they came from."""
+
+    map: MapSpec
+    map_file: str
+    npcs: tuple[NpcSpec, ...]
+    npc_files: tuple[str, ...]
+
+
+def display_path(path: Path) -> str:
+    """The path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name or "(top level)"
+
+
+_TYPE_WORDS = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "tuple_type": "a pair [x, y]",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling)"
+    if kind in _TYPE_WORDS:
+        return f"expected {_TYPE_WORDS[kind]}, got {value!r}"
+    if kind == "string_pattern_mismatch":
+        return f"expected a colour like \"#a0b1c2\", got {value!r}"
+    if kind == "literal_error":
+        return f"expected {error['ctx']['expected']}, got {value!r}"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    message = message.replace("Input should be", "expected").replace("input should be", "expected")
+    if kind not in {"value_error"} and value is not None and not isinstance(value, dict):
+        message += f", got {value!r}"
+    return message
+
+
+def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(shown, "(file)", "file not found")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(shown, "(file)", f"cannot be read as UTF-8 text: {exc}")]
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(shown, where, f"YAML syntax error: {problem}")]
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        return None, [Problem(shown, "(top level)", f"expected a mapping of fields, got {kind}")]
+    return data, []
+
+
+def _validate(model: type[M], data: dict[str, Any], shown: str) -> tuple[M | None, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, [
+            Problem(shown, _field_name(tuple(err["loc"])), _describe(err)) for err in exc.errors()
+        ]
+
+
+def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
+    problems: list[Problem] = []
+    rows = spec.rows
+    width = len(rows[0]) if rows else 0
+    for y, row in enumerate(rows):
+        if len(row) != width:
+            problems.append(
+                Problem(shown, "grid", f"row {y} has {len(row)} tiles, expected {width} like row 0")
+            )
+        unknown = sorted({ch for ch in row if ch not in spec.legend})
+        for ch in unknown:
+            x = row.index(ch)
+            known = " ".join(spec.legend)
+            problems.append(
+                Problem(
+                    shown,
+                    "grid",
+                    f"row {y}, column {x}: unknown symbol {ch!r} (the legend has: {known})",
+                )
+            )
+    height = len(rows)
+    for i, landmark in enumerate(spec.landmarks):
+        if landmark.x + landmark.w > width or landmark.y + landmark.h > height:
+            problems.append(
+                Problem(
+                    shown,
+                    f"landmarks[{i}]",
+                    f"{landmark.name!r} spans x {landmark.x}..{landmark.x + landmark.w - 1}, "
+                    f"y {landmark.y}..{landmark.y + landmark.h - 1}, outside the "
+                    f"{width}x{height} grid",
+                )
+            )
+    return problems
+
+
+def _spawn_problem(spec: MapSpec, pos: tuple[int, int]) -> str | None:
+    rows = spec.rows
+    x, y = pos
+    height, width = len(rows), len(rows[0]) if rows else 0
+    if not (0 <= x < width and 0 <= y < height):
+        return f"tile ({x}, {y}) is outside the {width}x{height} map"
+    symbol = rows[y][x] if x < len(rows[y]) else None
+    tile = spec.legend.get(symbol) if symbol is not None else None
+    if tile is None:
+        return f"tile ({x}, {y}) has no known tile kind"
+    if not tile.walkable:
+        return f"tile ({x}, {y}) is {tile.kind}, not walkable"
+    return None
+
+
+def load_map(path: Path) -> MapSpec:
+    """Load one map file on its own; raises :class:`ContentError`."""
+    shown = display_path(path)
+    data, problems = _read_yaml(path, shown)
+    spec = None
+    if data is not None:
+        spec, problems = _validate(MapSpec, data, shown)
+    if spec is not None:
+        problems = _grid_problems(spec, shown)
+        if not problems:
+            where = _spawn_problem(spec, spec.player_spawn)
+            if where:
+                problems.append(Problem(shown, "player_spawn", where))
+    if problems or spec is None:
+        raise ContentError(problems)
+    return spec
+
+
+def load_content(map_path: Path, npc_dir: Path) -> Content:
+    """Load a map and every ``*.yaml`` NPC file in ``npc_dir``; raises :class:`ContentError`."""
+    problems: list[Problem] = []
+    map_spec: MapSpec | None = None
+    try:
+        map_spec = load_map(map_path)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+
+    npcs: list[tuple[str, NpcSpec]] = []
+    shown_dir = display_path(npc_dir)
+    if not npc_dir.is_dir():
+        problems.append(Problem(shown_dir, "(folder)", "NPC folder not found"))
+        files: list[Path] = []
+    else:
+        files = sorted([*npc_dir.glob("*.yaml"), *npc_dir.glob("*.yml")])
+    for file in files:
+        shown = display_path(file)
+        data, file_problems = _read_yaml(file, shown)
+        if data is not None:
+            npc, file_problems = _validate(NpcSpec, data, shown)
+            if npc is not None:
+                npcs.append((shown, npc))
+        problems.extend(file_problems)
+
+    names: dict[str, str] = {}
+    for shown, npc in npcs:
+        key = npc.name.lower()
+        if key in names:
+            problems.append(
+                Problem(shown, "name", f"{npc.name!r} is already used by {names[key]}")
+            )
+        else:
+            names[key] = shown
+
+    if map_spec is not None:
+        taken: dict[tuple[int, int], str] = {map_spec.player_spawn: "the player's spawn"}
+        for shown, npc in npcs:
+            where = _spawn_problem(map_spec, npc.spawn)
+            if where:
+                problems.append(Problem(shown, "spawn", where))
+                continue
+            if npc.spawn in taken:
+                x, y = npc.spawn
+                problems.append(
+                    Problem(shown, "spawn", f"tile ({x}, {y}) is taken by {taken[npc.spawn]}")
+                )
+            else:
+                taken[npc.spawn] = f"{npc.name} ({shown})"
+
+    if problems or map_spec is None:
+        raise ContentError(problems)
+    return Content(
+        map=map_spec,
+        map_file=display_path(map_path),
+        npcs=tuple(npc for _, npc in npcs),
+        npc_files=tuple(shown for shown, _ in npcs),
+    )
+
+
+def default_content_paths() -> tuple[Path, Path]:
+    """maps/village.yaml and npcs/ next to the package, or in the working directory."""
+    root = Path(os.environ.get("HAMLET_ROOT", Path(__file__).resolve().parents[2]))
+    return root / "maps" / "village.yaml", root / "npcs"

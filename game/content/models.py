@@ -1,0 +1,107 @@
+"""Typed models of the game's content files: one map, one file per NPC.
+
+The models validate each file on its own (types, required fields, ranges). Checks
+that need two files at once (is a spawn on a walkable tile? do two villagers share
+a tile?) live in :mod:`game.content.loader`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+#: Names the simulation reserves for itself; no villager may take one.
+RESERVED_NAMES = frozenset({"player", "you", "nobody"})
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z'-]{0,23}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TileKindSpec(_Model):
+    """What one legend symbol stands for."""
+
+    kind: Text
+    walkable: bool
+
+
+class LandmarkSpec(_Model):
+    """A named rectangle of tiles, such as "the eastern pond"."""
+
+    name: Text
+    x: int = Field(ge=0)
+    y: int = Field(ge=0)
+    w: int = Field(ge=1)
+    h: int = Field(ge=1)
+
+
+class MapSpec(_Model):
+    """A map file: an ASCII grid, the legend that reads it, landmarks, the player's spawn."""
+
+    name: Text
+    legend: dict[str, TileKindSpec] = Field(min_length=1)
+    grid: Text
+    landmarks: list[LandmarkSpec] = Field(default_factory=list)
+    player_spawn: tuple[int, int]
+
+    @field_validator("legend")
+    @classmethod
+    def _single_characters(cls, legend: dict[str, TileKindSpec]) -> dict[str, TileKindSpec]:
+        for symbol in legend:
+            if len(symbol) != 1 or symbol.isspace():
+                raise ValueError(f"legend keys must be single visible characters, got {symbol!r}")
+        return legend
+
+    @property
+    def rows(self) -> list[str]:
+        """The grid's rows, blank lines and trailing spaces removed."""
+        return [row.rstrip() for row in self.grid.splitlines() if row.strip()]
+
+
+class Appearance(_Model):
+    """Sprite colours, as "#rrggbb"."""
+
+    skin: Colour
+    hair: Colour
+    shirt: Colour
+    trousers: Colour
+
+
+class Lines(_Model):
+    """Short lines in the villager's own voice, used by the offline brain and as flavour."""
+
+    greetings: list[Text] = Field(min_length=1)
+    farewells: list[Text] = Field(min_length=1)
+    small_talk: list[Text] = Field(min_length=1)
+
+
+class NpcSpec(_Model):
+    """One villager: who they are, where they start, how they look."""
+
+    name: Text
+    importance: Literal["major", "minor"]
+    spawn: tuple[int, int]
+    vision_range: int = Field(ge=1, le=20)
+    appearance: Appearance
+    description: Text
+    traits: list[Text] = Field(min_length=1)
+    goals: list[Text] = Field(min_length=1)
+    knowledge: list[Text] = Field(min_length=1)
+    lines: Lines
+
+    @field_validator("name")
+    @classmethod
+    def _speakable_name(cls, name: str) -> str:
+        if not NAME_PATTERN.match(name):
+            raise ValueError(
+                f"expected one word of letters (it is used in directives), got {name!r}"
+            )
+        if name.lower() in RESERVED_NAMES:
+            raise ValueError(f"{name!r} is reserved by the game")
+        return name

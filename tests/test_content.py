@@ -1,0 +1,174 @@
+"""Content loads; every kind of broken content is reported as `file: field: expected`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, TINY_MAP, npc_yaml, write_village
+from game.content.loader import load_content, load_map
+
+
+def test_every_map_file_loads() -> None:
+    maps = sorted((ROOT / "maps").glob("*.yaml"))
+    assert maps, "maps/ holds no map"
+    for path in maps:
+        spec = load_map(path)
+        assert len(spec.rows) >= 30 and len(spec.rows[0]) >= 40
+
+
+def test_every_npc_file_loads(real_content) -> None:
+    files = sorted((ROOT / "npcs").glob("*.yaml"))
+    assert len(files) >= 6
+    assert len(real_content.npcs) == len(files)
+    for npc in real_content.npcs:
+        assert len(npc.knowledge) >= 5, npc.name
+        assert npc.lines.greetings and npc.lines.farewells and npc.lines.small_talk
+
+
+def test_village_has_the_required_tile_kinds(real_content) -> None:
+    kinds = {entry.kind for entry in real_content.map.legend.values()}
+    assert {"grass", "path", "water", "tree", "wall", "floor", "door", "bridge", "flowers"} <= kinds
+    assert len(real_content.map.landmarks) >= 6
+
+
+def check(map_path: Path, npc_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--check", "--map", str(map_path), "--npcs", str(npc_dir)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def expect_problem(tmp_path: Path, expected: str) -> str:
+    result = check(tmp_path / "maps" / "village.yaml", tmp_path / "npcs", tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert expected in result.stderr, result.stderr
+    return result.stderr
+
+
+def test_good_content_checks_ok(village, tmp_path: Path) -> None:
+    result = check(*village, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    (tmp_path / "npcs" / "ada.yaml").write_text("name: Ada\nspawn: [1, 2\ntraits: x\n")
+    err = expect_problem(tmp_path, "npcs/ada.yaml: line ")
+    assert "YAML syntax error" in err
+
+
+def test_file_that_is_not_a_mapping(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    (tmp_path / "npcs" / "ada.yaml").write_text("- just\n- a list\n")
+    expect_problem(tmp_path, "npcs/ada.yaml: (top level): expected a mapping of fields, got list")
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    text = npc_yaml("Ada", (5, 1)).replace("vision_range: 6\n", "")
+    (tmp_path / "npcs" / "ada.yaml").write_text(text)
+    expect_problem(tmp_path, "npcs/ada.yaml: vision_range: required field is missing")
+
+
+def test_mistyped_field(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    text = npc_yaml("Ada", (5, 1), vision_range="far")
+    (tmp_path / "npcs" / "ada.yaml").write_text(text)
+    expect_problem(tmp_path, "npcs/ada.yaml: vision_range: expected an integer, got 'far'")
+
+
+def test_bad_colour_and_unknown_field(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    text = npc_yaml("Ada", (5, 1), vison="5").replace('"#3b6ea5"', '"blue"')
+    (tmp_path / "npcs" / "ada.yaml").write_text(text)
+    err = expect_problem(tmp_path, "npcs/ada.yaml: appearance.shirt: expected a colour like")
+    assert "npcs/ada.yaml: vison: unknown field" in err
+
+
+def test_unknown_legend_symbol(tmp_path: Path) -> None:
+    write_village(tmp_path, map_text=TINY_MAP.replace("T.#_D==....T", "T.#_D==..X.T"))
+    expect_problem(tmp_path, "maps/village.yaml: grid: row 3, column 9: unknown symbol 'X'")
+
+
+def test_ragged_rows(tmp_path: Path) -> None:
+    write_village(tmp_path, map_text=TINY_MAP.replace("T......~~..T", "T......~~...T"))
+    expect_problem(tmp_path, "maps/village.yaml: grid: row 5 has 13 tiles, expected 12")
+
+
+def test_duplicate_names(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    (tmp_path / "npcs" / "ada2.yaml").write_text(npc_yaml("Ada", (8, 2)))
+    expect_problem(tmp_path, "npcs/ada2.yaml: name: 'Ada' is already used by npcs/ada.yaml")
+
+
+def test_two_entities_on_one_tile(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (5, 1), "Bjorn": (5, 1)})
+    expect_problem(tmp_path, "npcs/bjorn.yaml: spawn: tile (5, 1) is taken by Ada")
+
+
+def test_npc_on_the_players_spawn(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (1, 1)})
+    expect_problem(tmp_path, "npcs/ada.yaml: spawn: tile (1, 1) is taken by the player's spawn")
+
+
+def test_spawn_out_of_bounds(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (40, 3)})
+    expect_problem(tmp_path, "npcs/ada.yaml: spawn: tile (40, 3) is outside the 12x8 map")
+
+
+def test_spawn_on_water(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (7, 4)})
+    expect_problem(tmp_path, "npcs/ada.yaml: spawn: tile (7, 4) is water, not walkable")
+
+
+def test_landmark_out_of_bounds(tmp_path: Path) -> None:
+    bad = TINY_MAP.replace("{name: the pond, x: 7, y: 4, w: 2, h: 2}", "{name: the pond, x: 7, y: 4, w: 9, h: 2}")
+    write_village(tmp_path, map_text=bad)
+    expect_problem(tmp_path, "maps/village.yaml: landmarks[1]: 'the pond' spans x 7..15")
+
+
+def test_player_spawn_in_a_wall(tmp_path: Path) -> None:
+    write_village(tmp_path, map_text=TINY_MAP.replace("player_spawn: [1, 1]", "player_spawn: [2, 2]"))
+    expect_problem(tmp_path, "maps/village.yaml: player_spawn: tile (2, 2) is wall, not walkable")
+
+
+def test_missing_map_file(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    (tmp_path / "maps" / "village.yaml").unlink()
+    expect_problem(tmp_path, "maps/village.yaml: (file): file not found")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (7, 4), "Bjorn": (40, 3)})
+    err = expect_problem(tmp_path, "npcs/ada.yaml: spawn:")
+    assert "npcs/bjorn.yaml: spawn:" in err
+
+
+def test_bad_content_on_a_normal_start_exits_2_without_traceback(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (7, 4)})
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--headless", "--turns", "1",
+         "--map", "maps/village.yaml", "--npcs", "npcs"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "npcs/ada.yaml: spawn: tile (7, 4) is water, not walkable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["Player", "two words", "x(1)"])
+def test_unspeakable_names_are_refused(tmp_path: Path, name: str) -> None:
+    write_village(tmp_path, npcs={})
+    (tmp_path / "npcs" / "odd.yaml").write_text(npc_yaml("Ada", (5, 1)).replace("name: Ada", f"name: {name}"))
+    with pytest.raises(Exception) as info:
+        load_content(tmp_path / "maps" / "village.yaml", tmp_path / "npcs")
+    assert "npcs/odd.yaml: name:" in str(info.value) or "odd.yaml: name:" in str(info.value)
