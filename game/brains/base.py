@@ -1,0 +1,88 @@
+"""The one narrow boundary between the simulation and any model.
+
+A brain does two things: ``decide`` (directive lines for a turn) and ``converse``
+(one reply in a conversation). Requests are frozen specs of everything the NPC may
+know; replies are plain text that the simulation parses and validates, so nothing
+a model says is trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from game.content.models import NpcSpec
+    from game.world import Perception, Pos
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    """Everything an NPC gets to decide its turn."""
+
+    persona: NpcSpec
+    turn: int
+    perception: Perception
+    places: tuple[tuple[str, Pos], ...]  # landmarks the villager knows, nearest first
+    heard: tuple[str, ...]  # lines heard since its last turn, "Bjorn: Fine weather"
+    memory: str  # recent memory, already cut to the prompt's budget
+    directives_help: str  # the legal directives, one per line
+    unavailable: tuple[str, ...] = ()  # people it may not start a conversation with now
+    walking_to: Pos | None = None  # where it was heading when its last turn ran out
+    max_directives: int = 5
+
+
+@dataclass(frozen=True)
+class ConversationRequest:
+    """Everything an NPC gets to say its next line in a conversation."""
+
+    persona: NpcSpec
+    turn: int
+    perception: Perception
+    memory: str
+    partner: str
+    partner_is_player: bool
+    history: tuple[tuple[str, str], ...]  # (speaker, line), oldest first
+    messages_left: int  # lines that may still be said before the cap closes it
+
+
+@dataclass(frozen=True)
+class BrainReply:
+    text: str
+    usage: Usage = field(default_factory=Usage)
+
+
+class BrainError(Exception):
+    """A call that produced no usable text. ``kind`` is short: timeout, http 503, empty…"""
+
+    def __init__(self, kind: str, detail: str = "", usage: Usage | None = None) -> None:
+        self.kind = kind
+        self.detail = detail
+        self.usage = usage or Usage()
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+
+
+class Brain(Protocol):
+    """What the simulation needs from a model. Implementations must not raise anything
+    but :class:`BrainError` (and ``asyncio.CancelledError``)."""
+
+    @property
+    def label(self) -> str:
+        """Shown in the HUD: "offline" or "gpt-4o-mini @ localhost:11434"."""
+        ...
+
+    async def decide(self, request: DecisionRequest) -> BrainReply: ...
+
+    async def converse(self, request: ConversationRequest) -> BrainReply: ...
+
+    async def aclose(self) -> None: ...

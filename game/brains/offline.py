@@ -1,0 +1,140 @@
+"""The offline brain: no model, no network, deterministic for a seed.
+
+It reads the same persona data a model would (knowledge, lines, goals) and answers in
+the same directive language, so the village is alive and answerable out of the box.
+Each answer depends only on (seed, NPC, turn, request), never on the order in which
+requests arrive, so concurrent thinking gives the same run every time.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from typing import TYPE_CHECKING
+
+from game.brains.base import BrainReply
+from game.brains.prompts import relevant_knowledge, words
+
+if TYPE_CHECKING:
+    from game.brains.base import ConversationRequest, DecisionRequest
+
+FAREWELL_WORDS = frozenset({"bye", "goodbye", "farewell", "later", "leave", "go", "night"})
+GREETING_WORDS = frozenset({"hello", "hi", "hey", "morning", "evening", "greetings"})
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', "'") + '"'
+
+
+class OfflineBrain:
+    """Scripted villagers: stroll between places and towards people, chat, answer from knowledge."""
+
+    label = "offline"
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def _rng(self, *parts: object) -> random.Random:
+        key = ":".join(str(p) for p in (self.seed, *parts))
+        return random.Random(zlib.crc32(key.encode("utf-8")))
+
+    async def decide(self, request: DecisionRequest) -> BrainReply:
+        persona, p = request.persona, request.perception
+        rng = self._rng("decide", persona.name, request.turn)
+        talkable = [
+            name
+            for name in p.adjacent
+            if name not in request.unavailable and name != persona.name
+        ]
+        villagers = [n for n in talkable if n != "Player"]
+        roll = rng.random()
+        if villagers and roll < 0.35:
+            partner = rng.choice(sorted(villagers))
+            opening = self._opening(request, partner, rng)
+            return BrainReply(f"start_conversation_with({partner}, {_quote(opening)})")
+        if "Player" in talkable and roll < 0.45:
+            line = rng.choice(persona.lines.greetings)
+            return BrainReply(f"start_conversation_with(Player, {_quote(line)})")
+
+        lines: list[str] = []
+        roll = rng.random()
+        if request.walking_to is not None and roll < 0.8:
+            lines.append(f"move_to({request.walking_to[0]}, {request.walking_to[1]})")
+        elif roll < 0.55:
+            target = self._destination(request, rng)
+            if target is not None:
+                lines.append(f"move_to({target[0]}, {target[1]})")
+        elif roll < 0.75 and p.seen:
+            lines.append(f"say({_quote(rng.choice(persona.lines.small_talk))})")
+        else:
+            lines.append("wait()")
+        if lines and lines[0].startswith("move_to") and rng.random() < 0.2:
+            lines.append(f"say({_quote(rng.choice(persona.lines.small_talk))})")
+        return BrainReply("\n".join(lines) or "wait()")
+
+    def _destination(self, request: DecisionRequest, rng: random.Random) -> tuple[int, int] | None:
+        """A known place (often), or towards someone seen, or a short wander."""
+        p = request.perception
+        choice = rng.random()
+        if choice < 0.55 and request.places:
+            # Prefer places that are not where we stand; nearer ones a little more often.
+            options = [pos for name, pos in request.places if name != p.here] or [
+                pos for _, pos in request.places
+            ]
+            weights = [1.0 / (1 + i * 0.3) for i in range(len(options))]
+            x, y = rng.choices(options, weights=weights)[0]
+            return (x + rng.randint(-1, 1), y + rng.randint(-1, 1))
+        others = [s for s in p.seen if not s.is_player and s.distance > 1]
+        if choice < 0.8 and others:
+            target = rng.choice(others)
+            return (target.pos[0] + rng.choice((-1, 1)), target.pos[1])
+        x = min(max(p.pos[0] + rng.randint(-4, 4), 0), p.map_size[0] - 1)
+        y = min(max(p.pos[1] + rng.randint(-4, 4), 0), p.map_size[1] - 1)
+        return (x, y) if (x, y) != p.pos else None
+
+    def _opening(self, request: DecisionRequest, partner: str, rng: random.Random) -> str:
+        facts = relevant_knowledge(request.persona, partner, 3)
+        if facts and rng.random() < 0.7:
+            return f"{partner}, did you know? {rng.choice(facts)}"
+        return rng.choice(request.persona.lines.greetings)
+
+    async def converse(self, request: ConversationRequest) -> BrainReply:
+        persona = request.persona
+        rng = self._rng("converse", persona.name, request.turn, len(request.history))
+        said = {line for _, line in request.history}
+        last = request.history[-1][1] if request.history else ""
+        last_words = set(last.lower().replace(",", " ").replace("!", " ").split())
+
+        if request.partner_is_player:
+            if last_words & FAREWELL_WORDS:
+                return BrainReply(f"say({_quote(rng.choice(persona.lines.farewells))})")
+            facts = [f for f in relevant_knowledge(persona, last, 3) if f not in said]
+            if facts:
+                return BrainReply(f"say({_quote(facts[0])})")
+            if last_words & GREETING_WORDS or not request.history:
+                return BrainReply(f"say({_quote(rng.choice(persona.lines.greetings))})")
+            goal = rng.choice(persona.goals)
+            line = f"I couldn't tell you about that. What's on my mind: {goal}"
+            return BrainReply(f"say({_quote(line)})")
+
+        # Between villagers: trade a fact or two, then part politely.
+        parting = len(request.history) >= 2 and bool(last_words & FAREWELL_WORDS)
+        tired = len(request.history) >= 3 and rng.random() < 0.3
+        if request.messages_left <= 1 or parting or tired:
+            return BrainReply("end_conversation()")
+        facts = [
+            f
+            for f in relevant_knowledge(persona, f"{last} {request.partner}", 4)
+            if f not in said
+        ]
+        if facts:
+            return BrainReply(f"say({_quote(facts[0])})")
+        unsaid = [f for f in persona.knowledge if f not in said and words(f) & words(last)]
+        if unsaid:
+            return BrainReply(f"say({_quote(unsaid[0])})")
+        if len(request.history) >= 2:
+            return BrainReply(f"say({_quote(rng.choice(persona.lines.farewells))})")
+        return BrainReply(f"say({_quote(rng.choice(persona.lines.small_talk))})")
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,57 @@
+"""Token accounting: per NPC and in total, with an estimated cost for known OpenAI models."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from game.brains.base import Usage
+
+#: US dollars per million tokens (input, output), as published for these models.
+PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-3.5-turbo": (0.50, 1.50),
+}
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    prompt_tokens: int
+    completion_tokens: int
+    calls: int
+    failures: int
+    cost_usd: float | None  # None when the model's price is unknown (local servers)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class UsageMeter:
+    """Counts tokens and calls. Lives on the worker thread; totals are sent as events."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+        self.per_npc: dict[str, Usage] = defaultdict(Usage)
+        self.calls = 0
+        self.failures = 0
+
+    def record(self, npc: str, usage: Usage, *, failed: bool = False) -> None:
+        old = self.per_npc[npc]
+        self.per_npc[npc] = Usage(
+            old.prompt_tokens + usage.prompt_tokens,
+            old.completion_tokens + usage.completion_tokens,
+        )
+        self.calls += 1
+        self.failures += int(failed)
+
+    def totals(self) -> UsageTotals:
+        prompt = sum(u.prompt_tokens for u in self.per_npc.values())
+        completion = sum(u.completion_tokens for u in self.per_npc.values())
+        price = PRICES_PER_MILLION.get(self.model or "")
+        cost = None if price is None else (prompt * price[0] + completion * price[1]) / 1e6
+        return UsageTotals(prompt, completion, self.calls, self.failures, cost)

@@ -1,0 +1,184 @@
+"""Command line: parse options, load content, pick a brain, hand over to the UI or headless run."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from game.content.loader import ContentError, default_content_paths, load_content
+
+if TYPE_CHECKING:
+    from game.brains.base import Brain
+
+EXIT_BAD_CONTENT = 2
+EXIT_BAD_USAGE = 2
+
+
+def _window(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x720, got {text!r}")
+    if not (320 <= w <= 7680 and 240 <= h <= 4320):
+        raise argparse.ArgumentTypeError(f"window {w}x{h} is out of range (320x240 to 7680x4320)")
+    return w, h
+
+
+def _positive(kind: type) -> object:
+    def parse(text: str) -> object:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected zero or more, got {text!r}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    map_default, npc_default = default_content_paths()
+    p = argparse.ArgumentParser(
+        prog="hamlet",
+        description="Hamlet: a tile-grid village whose villagers are LLM-driven NPCs.",
+        epilog="With no model configured the offline brain runs the village. "
+        "Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL), or pass --base-url or "
+        "--provider ollama|lmstudio, to drive the villagers with a model.",
+    )
+    content = p.add_argument_group("content")
+    content.add_argument("--map", type=Path, default=map_default, help="map file (YAML)")
+    content.add_argument(
+        "--npcs", type=Path, default=npc_default, help="folder of NPC files (*.yaml)"
+    )
+    content.add_argument(
+        "--check", action="store_true", help="validate the map and NPC files, print problems, exit"
+    )
+    run = p.add_argument_group("running")
+    run.add_argument("--seed", type=int, default=0, help="seed for the offline brain (default 0)")
+    run.add_argument(
+        "--window", type=_window, default=(1280, 720), metavar="WxH", help="window size"
+    )
+    run.add_argument("--headless", action="store_true", help="run without a window and print")
+    run.add_argument(
+        "--turns", type=_positive(int), default=None, help="stop after N turns (headless: 10)"
+    )
+    run.add_argument(
+        "--concurrency", type=_positive(int), default=4, help="decisions thought at once"
+    )
+    run.add_argument(
+        "--turn-interval",
+        type=_positive(float),
+        default=None,
+        help="seconds between turns (default 1.5; headless 0)",
+    )
+    run.add_argument(
+        "--max-exchanges", type=_positive(int), default=6, help="lines per NPC conversation"
+    )
+    run.add_argument(
+        "--log-dir", type=Path, default=None, help="where memory logs go (runs/<timestamp>/)"
+    )
+    llm = p.add_argument_group("model")
+    llm.add_argument("--offline", action="store_true", help="use the offline brain")
+    llm.add_argument(
+        "--provider",
+        choices=["openai", "ollama", "lmstudio"],
+        default=None,
+        help="preset base URL and placeholder key for a local server",
+    )
+    llm.add_argument("--model", default=None, help="model name (default gpt-4o-mini)")
+    llm.add_argument("--base-url", default=None, help="OpenAI-compatible server, e.g. .../v1")
+    llm.add_argument(
+        "--llm-timeout", type=_positive(float), default=30.0, help="seconds per call (30)"
+    )
+    llm.add_argument(
+        "--llm-retries", type=_positive(int), default=2, help="client retries per call (2)"
+    )
+    return p
+
+
+def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
+    """The brain to use, a sentence saying which (for the console), and the model name."""
+    from game.brains import PLACEHOLDER_KEY, PROVIDERS, OfflineBrain, OpenAIBrain
+
+    how = (
+        "Set OPENAI_API_KEY, or pass --base-url URL or --provider ollama|lmstudio, "
+        "to use a model."
+    )
+    if args.offline:
+        return OfflineBrain(args.seed), f"Using the offline brain (--offline). {how}", None
+    base_url = args.base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if args.provider and not args.base_url:
+        base_url = PROVIDERS[args.provider] or base_url
+    key = os.environ.get("OPENAI_API_KEY") or None
+    if key is None and base_url is None:
+        return OfflineBrain(args.seed), f"No model configured: using the offline brain. {how}", None
+    model = args.model or ("gpt-4o-mini" if args.provider in (None, "openai") else "llama3.2")
+    brain = OpenAIBrain(
+        model=model,
+        api_key=key or PLACEHOLDER_KEY,
+        base_url=base_url,
+        timeout=args.llm_timeout,
+        max_retries=args.llm_retries,
+    )
+    return brain, f"Using the model {brain.label}.", model
+
+
+def default_log_dir() -> Path:
+    return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        content = load_content(args.map, args.npcs)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found; nothing was started.", file=sys.stderr)
+        return EXIT_BAD_CONTENT
+    if args.check:
+        print(
+            f"OK: {content.map_file} ({len(content.map.rows[0])}x{len(content.map.rows)}, "
+            f"{len(content.map.landmarks)} landmarks) and {len(content.npcs)} NPC files."
+        )
+        return 0
+
+    brain, which, model = choose_brain(args)
+    print(which)
+    log_dir = args.log_dir or default_log_dir()
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"--log-dir: cannot create {log_dir}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_USAGE
+    _log_to_file(log_dir)
+
+    if args.headless:
+        from game.headless import run_headless
+
+        return run_headless(content, brain, args, log_dir, model)
+    from game.ui.app import run_game
+
+    return run_game(content, brain, args, log_dir, model)
+
+
+def _log_to_file(log_dir: Path) -> None:
+    handler = logging.FileHandler(log_dir / "hamlet.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for handler_ in root.handlers:
+        if isinstance(handler_, logging.StreamHandler) and handler_ is not handler:
+            handler_.setLevel(logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    logging.getLogger("openai").setLevel(logging.WARNING)

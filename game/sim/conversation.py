@@ -1,0 +1,346 @@
+"""Conversations: NPC to NPC, NPC to player, player to NPC - one manager for all three.
+
+At most one conversation is active at a time. Turns pause while it lasts and resume
+when it ends, on every path (normal end, the cap, a failing brain, the player
+closing the box mid-reply, shutdown): the pause is released in ``finally`` blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from game.brains.base import BrainError, ConversationRequest
+from game.sim import messages as m
+from game.sim.directives import EndConversation, Say, parse_reply
+from game.sim.pause import CONVERSATION, DIALOGUE
+from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
+
+if TYPE_CHECKING:
+    from game.sim.simulation import Simulation
+
+log = logging.getLogger("hamlet.sim")
+
+MAX_INPUT = 300
+FALLBACK_LINE = "Forgive me, I've lost my thread. Let's talk another time."
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_player_text(text: str) -> str:
+    """Strip control characters, collapse whitespace, cap at :data:`MAX_INPUT` characters."""
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text[:MAX_INPUT]
+
+
+@dataclass
+class Conversation:
+    id: int
+    initiator: str
+    partner: str
+    with_player: bool
+    turn: int
+    places: dict[str, Pos]  # where each participant stood when it began
+    history: list[tuple[str, str]] = field(default_factory=list)
+    ended_by: str | None = None
+    reply_task: asyncio.Task[None] | None = None
+
+    @property
+    def npcs(self) -> list[str]:
+        return [n for n in (self.initiator, self.partner) if n != PLAYER_NAME]
+
+    def other(self, name: str) -> str:
+        return self.partner if name == self.initiator else self.initiator
+
+
+class ConversationManager:
+    """Starts, runs and ends conversations; writes each transcript once to each NPC's log."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.active: Conversation | None = None
+        self.dialogue_id: int | None = None  # the player's box is open on this conversation
+        self.last_talked: dict[frozenset[str], int] = {}
+        self.finished: list[Conversation] = []
+        self._next_id = 1
+
+    # ---- checks -------------------------------------------------------------------
+
+    def player_busy(self) -> bool:
+        return self.dialogue_id is not None
+
+    def unavailable_for(self, name: str) -> tuple[str, ...]:
+        """People ``name`` may not start a conversation with right now."""
+        busy = set(self.active.npcs) if self.active else set()
+        if self.dialogue_id is not None:
+            busy.add(PLAYER_NAME)
+        for pair, turn in self.last_talked.items():
+            if name in pair and self.sim.turn - turn < self.sim.config.cooldown_turns:
+                busy |= pair - {name}
+        return tuple(sorted(busy - {name}))
+
+    def check_start(self, initiator: str, target: str) -> str | None:
+        """Why ``initiator`` cannot start talking with ``target`` now, or None if it can."""
+        world = self.sim.world
+        if world.get(target) is None:
+            return f"there is nobody called {target!r}"
+        if target == initiator:
+            return "cannot talk to itself"
+        if self.active is not None or self.dialogue_id is not None:
+            busy = self.active.npcs if self.active else []
+            if target in busy or (target == PLAYER_NAME and self.dialogue_id is not None):
+                return f"{target} is already in a conversation"
+            return "another conversation is going on"
+        if not world.adjacent(initiator, target):
+            a, b = world.entities[initiator].pos, world.entities[target].pos
+            return f"{target} is not adjacent ({chebyshev(a, b)} tiles away)"
+        pair = frozenset({initiator, target})
+        if pair in self.last_talked:
+            since = self.sim.turn - self.last_talked[pair]
+            if since < self.sim.config.cooldown_turns:
+                return f"they spoke {since} turn(s) ago"
+        return None
+
+    # ---- starting -----------------------------------------------------------------
+
+    def _open(self, initiator: str, partner: str) -> Conversation:
+        world = self.sim.world
+        conv = Conversation(
+            id=self._next_id,
+            initiator=initiator,
+            partner=partner,
+            with_player=PLAYER_NAME in (initiator, partner),
+            turn=self.sim.turn,
+            places={n: world.entities[n].pos for n in (initiator, partner)},
+        )
+        self._next_id += 1
+        self.active = conv
+        a, b = world.entities[initiator], world.entities[partner]
+        world.face(initiator, b.pos)
+        world.face(partner, a.pos)
+        self.sim.emit(m.EntityTurned(initiator, a.facing))
+        self.sim.emit(m.EntityTurned(partner, b.facing))
+        for name in conv.npcs:
+            world.entities[name].activity = f"talking with {conv.other(name)}"
+        self.sim.emit(m.ConversationStarted(conv.id, initiator, partner, conv.with_player))
+        return conv
+
+    async def start_from_directive(self, initiator: str, target_name: str, opening: str) -> None:
+        """``start_conversation_with(target, opening)``: checked, then run (or skipped)."""
+        target = self.sim.world.find(target_name)
+        name = target.name if target else target_name.strip()
+        problem = self.check_start(initiator, name)
+        if problem:
+            self.sim.warn(f"{initiator}: start_conversation_with({name}) skipped: {problem}")
+            self.sim.note(initiator, f"- Wanted to talk with {name}, but {problem}.")
+            return
+        if name == PLAYER_NAME:
+            await self._npc_to_player(initiator, opening)
+        else:
+            await self.run_npc_conversation(initiator, name, opening)
+
+    # ---- NPC to NPC ---------------------------------------------------------------
+
+    async def run_npc_conversation(self, a: str, b: str, opening: str) -> Conversation:
+        """A says ``opening``; B, A, B... reply until one ends it or the cap is reached."""
+        sim = self.sim
+        sim.gate.hold(CONVERSATION)
+        conv = self._open(a, b)
+        sim.act_line(a, f"starts talking with {b}")
+        cap = max(1, sim.config.max_exchanges)
+        try:
+            await self._line(conv, a, opening)
+            speaker = b
+            while True:
+                if len(conv.history) >= cap:
+                    conv.ended_by = "limit"
+                    break
+                reply = await self._reply(conv, speaker)
+                if isinstance(reply, Say):
+                    await self._line(conv, speaker, reply.message)
+                    speaker = conv.other(speaker)
+                    continue
+                if reply is None and len(conv.history) < cap:
+                    await self._line(conv, speaker, FALLBACK_LINE)
+                conv.ended_by = speaker
+                break
+        finally:
+            if conv.ended_by is None:
+                conv.ended_by = "interrupted"
+            self._finish(conv)
+            sim.gate.release(CONVERSATION)
+        return conv
+
+    async def _line(self, conv: Conversation, speaker: str, text: str) -> None:
+        """Say one line of a conversation, then give people time to read it."""
+        conv.history.append((speaker, text))
+        self.sim.emit(m.Spoke(speaker, text, self.sim.turn, conv.id))
+        self.sim.act_line(speaker, f'"{text}"')
+        if conv.with_player and speaker != PLAYER_NAME and self.dialogue_id == conv.id:
+            self.sim.emit(m.DialogueMessage(conv.id, speaker, text, False))
+        gap = self.sim.config.line_gap + self.sim.config.line_gap_per_char * len(text)
+        if gap > 0 and not conv.with_player:
+            await asyncio.sleep(gap)
+
+    async def _reply(self, conv: Conversation, speaker: str) -> Say | EndConversation | None:
+        """Ask ``speaker``'s brain for its next line; None when it failed or made no sense."""
+        sim = self.sim
+        partner = conv.other(speaker)
+        request = ConversationRequest(
+            persona=sim.npcs[speaker].spec,
+            turn=sim.turn,
+            perception=sim.world.perceive(speaker),
+            memory=sim.memory[speaker].recent(sim.config.memory_budget),
+            partner=partner,
+            partner_is_player=partner == PLAYER_NAME,
+            history=tuple(conv.history),
+            messages_left=max(sim.config.max_exchanges - len(conv.history), 1)
+            if not conv.with_player
+            else 99,
+        )
+        sim.emit(m.Thinking(speaker, True))
+        started = time.monotonic()
+        try:
+            reply = await sim.brain.converse(request)
+        except BrainError as exc:
+            sim.record_usage(speaker, exc.usage, failed=True)
+            sim.warn(f"{speaker}: brain failed in conversation ({exc.kind}); ending it")
+            return None
+        finally:
+            sim.emit(m.Thinking(speaker, False))
+        sim.record_usage(speaker, reply.usage)
+        answer, warnings = parse_reply(reply.text, who=speaker)
+        for warning in warnings:
+            sim.warn(warning)
+        if answer is None:
+            sim.warn(f"{speaker}: no say() or end_conversation() in the reply; ending it")
+        log.debug("%s replied in %.2f s", speaker, time.monotonic() - started)
+        return answer
+
+    # ---- the player ---------------------------------------------------------------
+
+    def player_talks(self) -> None:
+        """Enter: open the box with the villager faced, else the nearest adjacent one."""
+        world = self.sim.world
+        player = world.get(PLAYER_NAME)
+        if player is None or self.dialogue_id is not None:
+            return
+        if self.active is not None:
+            a, b = self.active.initiator, self.active.partner
+            self.sim.emit(m.Notice(f"{a} and {b} are talking - wait a moment"))
+            return
+        dx, dy = player.facing.delta
+        faced = world.occupant((player.pos[0] + dx, player.pos[1] + dy))
+        if faced not in self.sim.npcs:
+            near = [e for e in world.near(player.pos, 1) if e.name in self.sim.npcs]
+            near.sort(key=lambda e: (manhattan(e.pos, player.pos), e.name))
+            faced = near[0].name if near else None
+        if faced is None:
+            self.sim.emit(m.Notice("Nobody to talk to - walk up to a villager first"))
+            return
+        conv = self._open(PLAYER_NAME, faced)
+        self.dialogue_id = conv.id
+        self.sim.gate.hold(DIALOGUE)
+        self.sim.emit(m.DialogueOpened(conv.id, faced))
+        # The villager greets in its own words from its file: instant, no model call.
+        lines = self.sim.npcs[faced].spec.lines.greetings
+        greeting = lines[(self.sim.turn + conv.id) % len(lines)]
+        conv.history.append((faced, greeting))
+        self.sim.emit(m.Spoke(faced, greeting, self.sim.turn, conv.id))
+        self.sim.emit(m.DialogueMessage(conv.id, faced, greeting, False))
+
+    async def _npc_to_player(self, npc: str, opening: str) -> None:
+        conv = self._open(npc, PLAYER_NAME)
+        self.dialogue_id = conv.id
+        self.sim.gate.hold(DIALOGUE)
+        self.sim.act_line(npc, "turns to talk with the player")
+        conv.history.append((npc, opening))
+        self.sim.emit(m.Spoke(npc, opening, self.sim.turn, conv.id))
+        self.sim.emit(m.DialogueOpened(conv.id, npc))
+        self.sim.emit(m.DialogueMessage(conv.id, npc, opening, False))
+
+    def player_says(self, conversation_id: int, text: str) -> None:
+        conv = self.active
+        if conv is None or conv.id != conversation_id or not conv.with_player:
+            return  # a stale box: the conversation is over
+        text = clean_player_text(text)
+        if not text:
+            return
+        conv.history.append((PLAYER_NAME, text))
+        npc = conv.other(PLAYER_NAME)
+        if conv.reply_task is not None and not conv.reply_task.done():
+            conv.reply_task.cancel()
+        conv.reply_task = asyncio.ensure_future(self._answer_player(conv, npc))
+
+    async def _answer_player(self, conv: Conversation, npc: str) -> None:
+        try:
+            reply = await self._reply(conv, npc)
+        except asyncio.CancelledError:
+            return
+        if self.active is not conv:
+            return  # the player closed the box while we were thinking
+        if isinstance(reply, Say):
+            await self._line(conv, npc, reply.message)
+            return
+        if reply is None:
+            await self._line(conv, npc, FALLBACK_LINE)
+        conv.ended_by = npc
+        self._finish(conv)
+        self.sim.emit(m.DialogueEnded(conv.id, npc))
+
+    def player_closes(self, conversation_id: int) -> None:
+        if self.dialogue_id != conversation_id:
+            return
+        conv = self.active
+        if conv is not None and conv.id == conversation_id:
+            if conv.reply_task is not None and not conv.reply_task.done():
+                conv.reply_task.cancel()
+            conv.ended_by = PLAYER_NAME
+            self._finish(conv)
+        self.dialogue_id = None
+        self.sim.gate.release(DIALOGUE)
+
+    # ---- ending -------------------------------------------------------------------
+
+    def _finish(self, conv: Conversation) -> None:
+        """Write the transcript once to each NPC's log; set the cooldown; announce the end."""
+        if self.active is not conv:
+            return
+        self.active = None
+        ended_by = conv.ended_by or "interrupted"
+        if conv.history:
+            for name in conv.npcs:
+                other = conv.other(name)
+                x, y = conv.places[name]
+                lines = [
+                    f"### Conversation with {other} (Turn {conv.turn} at {x},{y})",
+                    f"Initiated by: {conv.initiator}",
+                    *(f"- {speaker}: {line}" for speaker, line in conv.history),
+                    f"Ended by: {ended_by}",
+                ]
+                self.sim.memory[name].append("\n".join(lines))
+        self.last_talked[frozenset({conv.initiator, conv.partner})] = self.sim.turn
+        for name in conv.npcs:
+            self.sim.world.entities[name].activity = "standing about"
+        self.finished.append(conv)
+        self.sim.emit(m.ConversationEnded(conv.id, ended_by))
+        if conv.with_player:
+            npc = conv.other(PLAYER_NAME)
+            self.sim.act_line(npc, f"ends the conversation with the player ({ended_by})")
+
+    def abort(self, reason: str) -> None:
+        """Shutdown: end whatever is going on, writing its transcript."""
+        conv = self.active
+        if conv is not None:
+            if conv.reply_task is not None and not conv.reply_task.done():
+                conv.reply_task.cancel()
+            conv.ended_by = conv.ended_by or reason
+            self._finish(conv)
+        if self.dialogue_id is not None:
+            self.dialogue_id = None
+            self.sim.gate.release(DIALOGUE)
+
+

@@ -1,0 +1,383 @@
+"""The simulation: turns, acting on directives, hearing, memory. Runs on one event loop.
+
+Only this code (and the conversation manager it owns) changes the world. It talks
+to the outside through ``emit(event)`` and ``handle(command)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from game.brains.base import BrainError, DecisionRequest, Usage
+from game.brains.usage import UsageMeter
+from game.sim import messages as m
+from game.sim.conversation import ConversationManager
+from game.sim.directives import (
+    EndConversation,
+    MoveTo,
+    Say,
+    StartConversation,
+    Wait,
+    describe_directives,
+    parse_directives,
+)
+from game.sim.memory import MemoryBook
+from game.sim.pause import PLAYER, PauseGate
+from game.world import PLAYER_NAME, Pos, World, build_world, chebyshev
+
+if TYPE_CHECKING:
+    from game.brains.base import Brain, BrainReply
+    from game.content.loader import Content
+    from game.content.models import NpcSpec
+    from game.sim.directives import Directive
+
+log = logging.getLogger("hamlet.sim")
+
+MAX_DIRECTIVES = 5
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """How the simulation runs. Pacing values are seconds; all zero in tests."""
+
+    log_dir: Path
+    seed: int = 0
+    concurrency: int = 4
+    turn_interval: float = 1.5
+    step_time: float = 0.22  # per tile walked
+    line_gap: float = 1.2  # minimum pause after a conversation line...
+    line_gap_per_char: float = 0.04  # ...growing with its length, so people can read it
+    max_exchanges: int = 6
+    cooldown_turns: int = 4
+    hearing_range: int = 5
+    max_steps_per_turn: int = 10
+    memory_budget: int = 700
+    with_player: bool = True
+
+    @classmethod
+    def unpaced(cls, log_dir: Path, **kwargs: object) -> SimConfig:
+        """No waiting anywhere: for tests, benchmarks and fast headless runs."""
+        base = cls(log_dir=log_dir, turn_interval=0, step_time=0, line_gap=0, line_gap_per_char=0)
+        return replace(base, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass
+class NpcState:
+    """What the simulation tracks per villager beyond the world's entity."""
+
+    spec: NpcSpec
+    heard: list[str] = field(default_factory=list)
+    destination: Pos | None = None
+    notes: list[str] = field(default_factory=list)  # this turn's log lines
+
+
+class Simulation:
+    """Turns, directives, hearing and memory for one village."""
+
+    def __init__(
+        self,
+        content: Content,
+        brain: Brain,
+        config: SimConfig,
+        emit: Callable[[m.Event], None],
+        *,
+        model: str | None = None,
+    ) -> None:
+        self.content = content
+        self.brain = brain
+        self.config = config
+        self.emit = emit
+        self.world: World = build_world(content, with_player=config.with_player)
+        self.npcs = {spec.name: NpcState(spec) for spec in content.npcs}
+        self.order = [spec.name for spec in content.npcs]
+        self.memory = MemoryBook(config.log_dir, self.order)
+        self.usage = UsageMeter(model)
+        self.gate = PauseGate(self._pause_changed)
+        self.turn = 0
+        self.turn_interval = config.turn_interval
+        self.conversations = ConversationManager(self)
+        self.warnings: list[str] = []
+        self.directives_help = describe_directives()
+
+    # ---- events and bookkeeping -----------------------------------------------------
+
+    def _pause_changed(self, reasons: tuple[str, ...]) -> None:
+        self.emit(m.PauseChanged(bool(reasons), reasons))
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+        log.warning("%s", text)
+
+    def act_line(self, name: str, text: str) -> None:
+        self.emit(m.Acted(self.turn, name, text))
+
+    def note(self, name: str, text: str) -> None:
+        """A line for ``name``'s current turn entry in its memory log."""
+        self.npcs[name].notes.append(text)
+
+    def record_usage(self, name: str, usage: Usage, *, failed: bool = False) -> None:
+        self.usage.record(name, usage, failed=failed)
+        t = self.usage.totals()
+        self.emit(
+            m.UsageUpdated(t.prompt_tokens, t.completion_tokens, t.calls, t.failures, t.cost_usd)
+        )
+
+    def place_name(self, pos: Pos) -> str:
+        return self.world.describe_place(pos)
+
+    def start(self) -> None:
+        for entity in self.world.entities.values():
+            self.emit(m.EntityPlaced(entity.name, entity.pos, entity.facing))
+        self.emit(m.PaceChanged(self.turn_interval))
+        self.emit(m.PauseChanged(self.gate.paused, self.gate.reasons))
+
+    # ---- commands from the player -----------------------------------------------------
+
+    def handle(self, command: m.Command) -> None:
+        """Apply one command from the render thread. Never raises."""
+        try:
+            self._handle(command)
+        except Exception:  # noqa: BLE001 - a bad command must not kill the worker
+            log.exception("command %r failed", command)
+
+    def _handle(self, command: m.Command) -> None:
+        if isinstance(command, m.MovePlayer):
+            player = self.world.get(PLAYER_NAME)
+            if player is None:
+                return
+            if self.conversations.player_busy():
+                return
+            result = self.world.step(PLAYER_NAME, command.facing)
+            if result:
+                self.emit(m.EntityMoved(PLAYER_NAME, player.pos, player.facing, 0.0))
+            else:
+                self.emit(m.EntityTurned(PLAYER_NAME, player.facing))
+        elif isinstance(command, m.TalkToNeighbour):
+            self.conversations.player_talks()
+        elif isinstance(command, m.PlayerSays):
+            self.conversations.player_says(command.conversation_id, command.text)
+        elif isinstance(command, m.CloseDialogue):
+            self.conversations.player_closes(command.conversation_id)
+        elif isinstance(command, m.TogglePause):
+            self.gate.toggle(PLAYER)
+        elif isinstance(command, m.ChangePace):
+            interval = self.turn_interval * command.factor
+            self.turn_interval = round(min(max(interval, 0.1), 10.0), 2)
+            self.emit(m.PaceChanged(self.turn_interval))
+
+    # ---- turns ------------------------------------------------------------------------
+
+    async def run(self, turns: int | None = None) -> None:
+        """Run turns until ``turns`` have been played (forever when None)."""
+        while turns is None or self.turn < turns:
+            await self.gate.wait()
+            try:
+                await self.run_turn()
+            except Exception:  # noqa: BLE001 - a bug in one turn must not stop the village
+                log.exception("turn %d failed; going on", self.turn)
+            if self.turn_interval > 0:
+                await asyncio.sleep(self.turn_interval)
+
+    async def run_turn(self) -> None:
+        """One turn: every NPC thinks (concurrently, bounded) and acts (in order)."""
+        self.turn += 1
+        self.emit(m.TurnStarted(self.turn))
+        limit = asyncio.Semaphore(max(1, self.config.concurrency))
+        thoughts = {
+            name: asyncio.ensure_future(self._think(name, limit)) for name in self.order
+        }
+        try:
+            for name in self.order:
+                directives = await thoughts[name]
+                await self._act_turn(name, directives)
+        finally:
+            for task in thoughts.values():
+                task.cancel()
+            await asyncio.gather(*thoughts.values(), return_exceptions=True)
+
+    async def _think(self, name: str, limit: asyncio.Semaphore) -> tuple[Directive, ...]:
+        async with limit:
+            request = self.decision_request(name)
+            self.emit(m.Thinking(name, True))
+            try:
+                reply = await self.brain.decide(request)
+            except BrainError as exc:
+                self.record_usage(name, exc.usage, failed=True)
+                self.warn(f"{name}: brain failed ({exc.kind}); waiting this turn")
+                self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
+                return ()
+            finally:
+                self.emit(m.Thinking(name, False))
+        self.record_usage(name, reply.usage)
+        return self._parse(name, reply)
+
+    def _parse(self, name: str, reply: BrainReply) -> tuple[Directive, ...]:
+        result = parse_directives(reply.text, who=name, limit=MAX_DIRECTIVES)
+        for warning in result.warnings:
+            self.warn(warning)
+        if not result.directives:
+            self.warn(f"{name}: no usable directive in the answer; waiting this turn")
+            self.note(name, "- Could not make up my mind, so I waited.")
+        return result.directives
+
+    def decision_request(self, name: str) -> DecisionRequest:
+        state = self.npcs[name]
+        me = self.world.entities[name]
+        places = sorted(
+            self.world.grid.landmarks, key=lambda lm: (chebyshev(lm.centre, me.pos), lm.name)
+        )
+        return DecisionRequest(
+            persona=state.spec,
+            turn=self.turn,
+            perception=self.world.perceive(name),
+            places=tuple((lm.name, lm.centre) for lm in places[:8]),
+            heard=tuple(state.heard[-6:]),
+            memory=self.memory[name].recent(self.config.memory_budget),
+            directives_help=self.directives_help,
+            unavailable=self.conversations.unavailable_for(name),
+            walking_to=state.destination,
+            max_directives=MAX_DIRECTIVES,
+        )
+
+    async def _act_turn(self, name: str, directives: tuple[Directive, ...]) -> None:
+        state = self.npcs[name]
+        entity = self.world.entities[name]
+        start = entity.pos
+        heard = list(state.heard)
+        state.heard.clear()
+        try:
+            for directive in directives:
+                await self.gate.wait()
+                ends_turn = await self.act(name, directive)
+                if ends_turn:
+                    break
+        finally:
+            self._write_turn_entry(name, start, heard)
+
+    def _write_turn_entry(self, name: str, start: Pos, heard: list[str]) -> None:
+        state = self.npcs[name]
+        perception = self.world.perceive(name)
+        lines = [f"## Turn {self.turn} at {start[0]},{start[1]}"]
+        lines += state.notes
+        if perception.seen:
+            seen = ", ".join(
+                f"{s.name} ({s.pos[0]},{s.pos[1]}, {s.activity})" for s in perception.seen[:5]
+            )
+            lines.append(f"- Saw: {seen}")
+        for line in heard:
+            lines.append(f"- Heard {line}")
+        state.notes = []
+        self.memory[name].append("\n".join(lines))
+
+    # ---- acting -----------------------------------------------------------------------
+
+    async def act(self, name: str, directive: Directive) -> bool:
+        """Carry out one directive, checked against the world now. True ends the turn."""
+        if isinstance(directive, MoveTo):
+            await self.walk(name, (directive.x, directive.y))
+        elif isinstance(directive, Say):
+            self.say(name, directive.message)
+        elif isinstance(directive, Wait):
+            self.world.entities[name].activity = "waiting"
+            self.note(name, "- Waited.")
+            self.act_line(name, "waits")
+        elif isinstance(directive, StartConversation):
+            await self.conversations.start_from_directive(name, directive.target, directive.message)
+            return True
+        elif isinstance(directive, EndConversation):
+            pass  # accepted and ignored outside a conversation
+        return False
+
+    def say(self, name: str, text: str, conversation_id: int | None = None) -> None:
+        """Say a line aloud: a bubble, and everyone within hearing range remembers it."""
+        self.emit(m.Spoke(name, text, self.turn, conversation_id))
+        if conversation_id is None:
+            self.world.entities[name].activity = "chatting"
+            self.note(name, f'- Said: "{text}"')
+            self.act_line(name, f'"{text}"')
+            speaker = self.world.entities[name]
+            for other in self.world.near(speaker.pos, self.config.hearing_range):
+                if other.name != name and other.name in self.npcs:
+                    self.npcs[other.name].heard.append(f'{name}: "{text}"')
+
+    async def walk(self, name: str, target: Pos) -> None:
+        """Walk towards ``target`` one tile at a time, at most ``max_steps_per_turn``."""
+        world = self.world
+        entity = world.entities[name]
+        state = self.npcs[name]
+        if not world.grid.in_bounds(target):
+            self.warn(f"{name}: move_to({target[0]}, {target[1]}) is off the map; skipped")
+            self.note(name, f"- Wanted to go to ({target[0]},{target[1]}), off the map.")
+            state.destination = None
+            return
+        goal: Pos | None = target
+        if not world.can_enter(target) and target != entity.pos:
+            goal = world.nearest_free(target, radius=1)
+        if goal is None:
+            reason = world.can_enter(target).reason
+            self.warn(f"{name}: move_to({target[0]}, {target[1]}) unreachable ({reason}); skipped")
+            self.note(name, f"- Could not go to ({target[0]},{target[1]}): {reason}.")
+            state.destination = None
+            return
+        path = world.find_path(entity.pos, goal) or world.find_path(
+            entity.pos, goal, through_entities=True
+        )
+        if path is None:
+            self.warn(f"{name}: no path to ({goal[0]}, {goal[1]}); skipped")
+            self.note(name, f"- Found no way to ({goal[0]},{goal[1]}).")
+            state.destination = None
+            return
+        if not path:
+            return
+        place = self.place_name(goal)
+        self.act_line(name, f"moves to {place}")
+        entity.activity = f"walking to {place}"
+        steps = 0
+        replanned = False
+        while path and steps < self.config.max_steps_per_turn:
+            await self.gate.wait()
+            nxt = path[0]
+            result = world.step_to(name, nxt)
+            if not result:
+                if replanned:
+                    self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
+                    break
+                replanned = True
+                new_path = world.find_path(entity.pos, goal)
+                if new_path is None:
+                    self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
+                    break
+                path = new_path
+                continue
+            path.pop(0)
+            steps += 1
+            self.emit(m.EntityMoved(name, entity.pos, entity.facing, self.config.step_time))
+            if self.config.step_time > 0:
+                await asyncio.sleep(self.config.step_time)
+        if not path:
+            state.destination = None
+            entity.activity = f"standing at {place}" if "(" not in place else "standing about"
+            self.note(name, f"- Walked to {place} ({goal[0]},{goal[1]}).")
+        elif steps:
+            state.destination = goal
+            self.note(name, f"- Walked {steps} steps towards {place}; {len(path)} to go.")
+
+    # ---- shutdown ---------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """End any conversation (writing its transcript), close the brain, flush the logs."""
+        started = time.monotonic()
+        try:
+            self.conversations.abort("shutdown")
+            await asyncio.wait_for(self.brain.aclose(), timeout=1.0)
+        except (Exception, asyncio.CancelledError):  # noqa: BLE001
+            log.debug("brain close failed after %.2f s", time.monotonic() - started)
+        finally:
+            self.memory.close()
+

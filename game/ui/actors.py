@@ -1,0 +1,132 @@
+"""The render thread's own view of everyone on the map: where to draw them, how they walk.
+
+Fed by events from the simulation; advanced in ``update(dt)``; ``draw`` changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pygame
+
+from game.world.grid import Facing
+
+if TYPE_CHECKING:
+    from game.ui.camera import Camera
+    from game.ui.sprites import CharacterSprites
+
+WALK_FRAME_TIME = 0.12  # seconds per walking frame
+
+
+@dataclass
+class Actor:
+    """One sprite on the map, gliding from tile to tile."""
+
+    name: str
+    sprites: CharacterSprites
+    label: pygame.Surface
+    tile: tuple[int, int]
+    facing: Facing = Facing.DOWN
+    x: float = 0.0  # world pixels, top-left of the tile it is drawn on
+    y: float = 0.0
+    start_x: float = 0.0
+    start_y: float = 0.0
+    glide: float = 0.0  # seconds the current glide takes
+    elapsed: float = 0.0
+    walk_clock: float = 0.0
+    thinking: bool = False
+
+    @property
+    def moving(self) -> bool:
+        return self.elapsed < self.glide
+
+    def move_to(self, tile: tuple[int, int], facing: Facing, duration: float, size: int) -> None:
+        self.start_x, self.start_y = self.x, self.y
+        self.tile = tile
+        self.facing = facing
+        self.glide = max(duration, 0.0)
+        self.elapsed = 0.0
+        if self.glide == 0:
+            self.x, self.y = tile[0] * size, tile[1] * size
+
+    def update(self, dt: float, size: int) -> None:
+        tx, ty = self.tile[0] * size, self.tile[1] * size
+        if self.elapsed < self.glide:
+            self.elapsed = min(self.elapsed + dt, self.glide)
+            f = self.elapsed / self.glide
+            self.x = self.start_x + (tx - self.start_x) * f
+            self.y = self.start_y + (ty - self.start_y) * f
+            self.walk_clock += dt
+        else:
+            self.x, self.y = tx, ty
+            self.walk_clock = 0.0
+
+    def frame(self) -> pygame.Surface:
+        index = 0
+        if self.moving:
+            index = 1 + int(self.walk_clock / WALK_FRAME_TIME) % 2
+        return self.sprites.frame(self.facing.value, index)
+
+
+class Actors:
+    """All actors, drawn in depth order (lower on screen drawn later)."""
+
+    def __init__(self, tile_size: int, font: pygame.font.Font) -> None:
+        self.tile = tile_size
+        self.font = font
+        self.by_name: dict[str, Actor] = {}
+        self._thinking_dot = self._make_dot()
+
+    def _make_dot(self) -> pygame.Surface:
+        dot = pygame.Surface((18, 10), pygame.SRCALPHA)
+        pygame.draw.rect(dot, (255, 255, 255, 230), dot.get_rect(), border_radius=5)
+        for i in range(3):
+            pygame.draw.circle(dot, (70, 60, 60), (4 + i * 5, 5), 1)
+        return dot
+
+    def make_label(self, text: str) -> pygame.Surface:
+        """A name label with a soft dark outline, rendered once."""
+        fg = self.font.render(text, True, (255, 250, 235))
+        shadow = self.font.render(text, True, (30, 25, 30))
+        label = pygame.Surface((fg.get_width() + 2, fg.get_height() + 2), pygame.SRCALPHA)
+        for dx, dy in ((0, 1), (2, 1), (1, 0), (1, 2)):
+            label.blit(shadow, (dx, dy))
+        label.blit(fg, (1, 1))
+        return label
+
+    def add(self, name: str, sprites: CharacterSprites, tile: tuple[int, int]) -> Actor:
+        actor = Actor(name, sprites, self.make_label(name), tile)
+        actor.x, actor.y = tile[0] * self.tile, tile[1] * self.tile
+        self.by_name[name] = actor
+        return actor
+
+    def get(self, name: str) -> Actor | None:
+        return self.by_name.get(name)
+
+    def update(self, dt: float) -> None:
+        for actor in self.by_name.values():
+            actor.update(dt, self.tile)
+
+    def centre_of(self, name: str) -> tuple[float, float] | None:
+        actor = self.by_name.get(name)
+        if actor is None:
+            return None
+        return (actor.x + self.tile / 2, actor.y + self.tile / 2)
+
+    def draw(self, target: pygame.Surface, camera: Camera) -> dict[str, tuple[int, int]]:
+        """Draw every visible actor; return each one's bubble anchor (top centre of its head)."""
+        anchors: dict[str, tuple[int, int]] = {}
+        view = camera.view
+        t = self.tile
+        for actor in sorted(self.by_name.values(), key=lambda a: (a.y, a.x)):
+            sx, sy = camera.to_screen(actor.x, actor.y)
+            if sx + t < view.left or sx > view.right or sy + t + 16 < view.top or sy > view.bottom:
+                continue
+            target.blit(actor.frame(), (sx, sy))
+            label = actor.label
+            target.blit(label, (sx + (t - label.get_width()) // 2, sy + t - 2))
+            if actor.thinking:
+                target.blit(self._thinking_dot, (sx + t - 12, sy - 4))
+            anchors[actor.name] = (sx + t // 2, sy + 2)
+        return anchors

@@ -1,0 +1,261 @@
+"""The render loop: poll input, route it through a small stack of states, apply the
+simulation's events, update, draw. Never waits on the simulation.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import pygame
+import pygame_gui
+
+from game.sim import messages as m
+from game.ui.actors import Actors
+from game.ui.bubbles import SpeechBubbles
+from game.ui.camera import Camera
+from game.ui.dialogue import DialogueBox
+from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
+from game.ui.map_render import MapLayer
+from game.ui.overlays import Feed
+from game.ui.sprites import ASSETS_DIR, CharacterSprites, Palette, Tileset, parse_colour
+from game.ui.states import DialogueState, PlayingState, State, apply_transition
+from game.world import PLAYER_NAME, Facing, Grid
+
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+
+    from game.brains.base import Brain
+    from game.content.loader import Content
+    from game.sim.worker import SimWorker
+
+PLAYER_STEP_TIME = 0.16  # seconds per tile for the player: a held key walks at this pace
+PLAYER_PALETTE = Palette(
+    skin=(240, 200, 160), hair=(60, 40, 30), shirt=(200, 70, 60), trousers=(70, 80, 120)
+)
+THEME = ASSETS_DIR / "ui_theme.json"
+
+
+class Game:
+    """Everything the player sees, fed by a :class:`SimWorker`."""
+
+    def __init__(
+        self, content: Content, worker: SimWorker, brain_label: str, size: tuple[int, int]
+    ) -> None:
+        self.worker = worker
+        self.screen = pygame.display.get_surface() or pygame.display.set_mode(size)
+        self.size = self.screen.get_size()
+        w, h = self.size
+        self.manager = pygame_gui.UIManager(self.size, str(THEME) if THEME.exists() else None)
+        self.font = pygame.font.Font(None, 20)
+        self.small_font = pygame.font.Font(None, 17)
+        self.title_font = pygame.font.Font(None, 30)
+
+        self.grid = Grid.from_spec(content.map)  # the render thread's own read-only copy
+        self.tileset = Tileset.load()
+        self.tile = self.tileset.tile_size
+        self.map_layer = MapLayer(self.grid, self.tileset)
+        self.view = pygame.Rect(0, BAR_HEIGHT, w, h - BAR_HEIGHT)
+        self.camera = Camera(self.view, self.map_layer.size_px)
+        self.actors = Actors(self.tile, self.small_font)
+        self.actors.add(PLAYER_NAME, CharacterSprites.load(PLAYER_PALETTE), content.map.player_spawn)
+        for npc in content.npcs:
+            a = npc.appearance
+            palette = Palette(
+                parse_colour(a.skin),
+                parse_colour(a.hair),
+                parse_colour(a.shirt),
+                parse_colour(a.trousers),
+            )
+            self.actors.add(npc.name, CharacterSprites.load(palette), npc.spawn)
+
+        self.bubbles = SpeechBubbles(self.font)
+        self.dialogue = DialogueBox(self.manager, self.view)
+        self.hud_state = HudState(map_name=content.map.name, brain=brain_label)
+        self.hud = Hud(self.small_font, w)
+        self.feed = Feed(self.small_font)
+        self.notices = Notices(self.font)
+        self.meter = FrameMeter(self.small_font)
+        self.show_meter = False
+
+        self.states: list[State] = [PlayingState()]
+        self.running = True
+        self.follow = PLAYER_NAME
+        self.talking: tuple[str, str] | None = None  # the NPC conversation going on, if any
+        self.held: list[Facing] = []  # direction keys held, most recent last
+        self.tap: Facing | None = None  # a press not yet turned into a step
+        self._last_move_sent = -1.0
+        self._clock_now = 0.0
+        self.camera.follow(*self._focus())
+
+    # ---- one frame ----------------------------------------------------------------
+
+    def frame(self, dt: float) -> bool:
+        """Handle input and events, update and draw one frame. False once the game should end."""
+        self._clock_now += dt
+        for event in pygame.event.get():
+            self.handle_event(event)
+        for sim_event in self.worker.drain():
+            self.apply(sim_event)
+        self.update(dt)
+        self.draw()
+        return self.running
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        self.manager.process_events(event)
+        transition = self.states[-1].handle(self, event)
+        apply_transition(self, transition)
+
+    def send(self, command: m.Command) -> None:
+        self.worker.send(command)
+
+    # ---- simulation events --------------------------------------------------------
+
+    def apply(self, event: m.Event) -> None:
+        if isinstance(event, (m.EntityPlaced, m.EntityMoved)):
+            actor = self.actors.get(event.name)
+            if actor is not None:
+                duration = 0.0
+                if isinstance(event, m.EntityMoved):
+                    duration = event.duration or PLAYER_STEP_TIME
+                actor.move_to(event.pos, event.facing, duration, self.tile)
+            if event.name == PLAYER_NAME:
+                self._last_move_sent = -1.0
+        elif isinstance(event, m.EntityTurned):
+            actor = self.actors.get(event.name)
+            if actor is not None:
+                actor.facing = event.facing
+            if event.name == PLAYER_NAME:
+                self._last_move_sent = min(self._last_move_sent, self._clock_now - 0.08)
+        elif isinstance(event, m.Spoke):
+            self.bubbles.say(event.name, event.text)
+            self.feed.add(event.turn, event.name, event.text)
+        elif isinstance(event, m.TurnStarted):
+            self.hud_state.turn = event.turn
+        elif isinstance(event, m.PauseChanged):
+            self.hud_state.paused_reasons = event.reasons
+        elif isinstance(event, m.PaceChanged):
+            self.hud_state.turn_interval = event.turn_interval
+        elif isinstance(event, m.Thinking):
+            actor = self.actors.get(event.name)
+            if actor is not None:
+                actor.thinking = event.on
+            if self.dialogue.is_open and self.dialogue.npc_name == event.name:
+                self.dialogue.set_thinking(event.on)
+        elif isinstance(event, m.ConversationStarted):
+            if not event.with_player:
+                self.talking = (event.initiator, event.partner)
+        elif isinstance(event, m.ConversationEnded):
+            if self.talking is not None:
+                self.talking = None
+                if self.follow != PLAYER_NAME:
+                    self.follow = PLAYER_NAME
+        elif isinstance(event, m.DialogueOpened):
+            if not isinstance(self.states[-1], DialogueState):
+                self.dialogue.open(event.npc, event.conversation_id)
+                self.states.append(DialogueState(event.conversation_id))
+        elif isinstance(event, m.DialogueMessage):
+            if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
+                self.dialogue.add_message(event.speaker, event.text, event.from_player)
+        elif isinstance(event, m.DialogueEnded):
+            if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
+                self.dialogue.set_thinking(False)
+                self.dialogue.add_message(
+                    event.npc, f"({event.npc} ends the conversation - Escape to close)", False
+                )
+                self.dialogue.set_input_enabled(False)
+        elif isinstance(event, m.UsageUpdated):
+            self.hud_state.tokens = event.prompt_tokens + event.completion_tokens
+            self.hud_state.cost_usd = event.cost_usd
+            self.hud_state.calls = event.calls
+            self.hud_state.failures = event.failures
+        elif isinstance(event, m.Notice):
+            self.notices.show(event.text)
+
+    # ---- update and draw ----------------------------------------------------------
+
+    def update(self, dt: float) -> None:
+        if isinstance(self.states[-1], PlayingState):
+            self._walk_player()
+        self.actors.update(dt)
+        self.bubbles.update(dt)
+        self.notices.update(dt)
+        self.meter.update(dt)
+        self.manager.update(dt)
+        self.camera.follow(*self._focus())
+
+    def _walk_player(self) -> None:
+        want = self.tap or (self.held[-1] if self.held else None)
+        if want is None:
+            return
+        player = self.actors.get(PLAYER_NAME)
+        if player is None or player.moving:
+            return
+        if self._clock_now - self._last_move_sent < PLAYER_STEP_TIME:
+            return
+        self.tap = None
+        self._last_move_sent = self._clock_now
+        self.send(m.MovePlayer(want))
+
+    def _focus(self) -> tuple[float, float]:
+        return self.actors.centre_of(self.follow) or self.actors.centre_of(PLAYER_NAME) or (0, 0)
+
+    def draw(self) -> None:
+        screen = self.screen
+        screen.fill((28, 40, 30))
+        screen.set_clip(self.view)
+        self.map_layer.draw(screen, self.camera)
+        anchors = self.actors.draw(screen, self.camera)
+        self.bubbles.draw(screen, anchors, self.view)
+        self.feed.draw(screen, self.view)
+        self.notices.draw(screen, self.view)
+        screen.set_clip(None)
+        self.hud.draw(screen, self.hud_state)
+        for state in self.states:
+            state.draw(self, screen)
+        self.manager.draw_ui(screen)
+        if self.show_meter:
+            self.meter.draw(screen, (8, BAR_HEIGHT + 8))
+
+
+def run_game(
+    content: Content, brain: Brain, args: argparse.Namespace, log_dir: Path, model: str | None
+) -> int:
+    """Open the window and play until it is closed."""
+    from game.sim.simulation import SimConfig, Simulation
+    from game.sim.worker import SimWorker
+
+    interval = args.turn_interval if args.turn_interval is not None else 1.5
+    config = SimConfig(
+        log_dir=log_dir,
+        seed=args.seed,
+        concurrency=max(1, args.concurrency),
+        turn_interval=interval,
+        max_exchanges=max(1, args.max_exchanges),
+    )
+    worker = SimWorker(lambda emit: Simulation(content, brain, config, emit, model=model), args.turns)
+    pygame.init()
+    pygame.display.set_caption(f"Hamlet - {content.map.name}")
+    pygame.display.set_mode(args.window)
+    try:
+        worker.start()
+        game = Game(content, worker, brain.label, args.window)
+        clock = pygame.time.Clock()
+        dt = 0.0
+        while True:
+            started = time.perf_counter()
+            if not game.frame(dt):
+                break
+            work = time.perf_counter() - started
+            pygame.display.flip()
+            dt = min(clock.tick(60) / 1000.0, 0.1)
+            game.meter.record(dt, work)
+    finally:
+        worker.stop(timeout=1.5)
+        pygame.quit()
+    print(f"Logs: {log_dir}")
+    return 0

@@ -1,0 +1,129 @@
+"""The slim status bar, the F3 frame-time readout and short notices."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import pygame
+
+BAR_HEIGHT = 26
+BAR_BG = (46, 38, 44)
+BAR_FG = (246, 236, 214)
+PAUSED_FG = (255, 196, 120)
+
+
+@dataclass
+class HudState:
+    map_name: str
+    brain: str
+    turn: int = 0
+    paused_reasons: tuple[str, ...] = ()
+    turn_interval: float = 1.5
+    tokens: int = 0
+    cost_usd: float | None = None
+    calls: int = 0
+    failures: int = 0
+
+    def text(self) -> tuple[str, str]:
+        status = (
+            "Paused: " + ", ".join(self.paused_reasons) if self.paused_reasons else "Turns running"
+        )
+        tokens = f"{self.tokens:,} tokens"
+        if self.cost_usd is not None:
+            tokens += f" (~${self.cost_usd:.4f} est.)"
+        left = (
+            f"{self.map_name}   Turn {self.turn}   {status}   every {self.turn_interval:g}s"
+        )
+        right = f"Brain: {self.brain}   {tokens}   F1 help"
+        return left, right
+
+
+class Hud:
+    """Re-renders its text only when what it says changes."""
+
+    def __init__(self, font: pygame.font.Font, width: int) -> None:
+        self.font = font
+        self.width = width
+        self._key: tuple[str, str, bool] | None = None
+        self._surface = pygame.Surface((width, BAR_HEIGHT))
+
+    @property
+    def rect(self) -> pygame.Rect:
+        return pygame.Rect(0, 0, self.width, BAR_HEIGHT)
+
+    def draw(self, target: pygame.Surface, state: HudState) -> None:
+        left, right = state.text()
+        key = (left, right, bool(state.paused_reasons))
+        if key != self._key:
+            self._key = key
+            self._surface.fill(BAR_BG)
+            fg = PAUSED_FG if state.paused_reasons else BAR_FG
+            text = self.font.render(left, True, fg)
+            self._surface.blit(text, (10, (BAR_HEIGHT - text.get_height()) // 2))
+            text = self.font.render(right, True, BAR_FG)
+            self._surface.blit(
+                text, (self.width - text.get_width() - 10, (BAR_HEIGHT - text.get_height()) // 2)
+            )
+            pygame.draw.line(self._surface, (90, 74, 70), (0, BAR_HEIGHT - 1), (self.width, BAR_HEIGHT - 1))
+        target.blit(self._surface, (0, 0))
+
+
+class FrameMeter:
+    """F3: frames per second and frame time, averaged over the last second or so."""
+
+    def __init__(self, font: pygame.font.Font) -> None:
+        self.font = font
+        self.samples: deque[float] = deque(maxlen=60)
+        self.work: deque[float] = deque(maxlen=60)
+        self._surface: pygame.Surface | None = None
+        self._age = 1.0
+
+    def record(self, frame_seconds: float, work_seconds: float) -> None:
+        self.samples.append(frame_seconds)
+        self.work.append(work_seconds)
+
+    def update(self, dt: float) -> None:
+        self._age += dt
+        if self._age >= 0.25 and self.samples:
+            self._age = 0.0
+            frame = sum(self.samples) / len(self.samples)
+            work = sum(self.work) / len(self.work)
+            fps = 1.0 / frame if frame > 0 else 0.0
+            text = f"{fps:5.1f} FPS  frame {frame * 1000:5.1f} ms  work {work * 1000:4.1f} ms"
+            self._surface = self.font.render(text, True, (255, 255, 255), (0, 0, 0))
+            self._surface.set_alpha(200)
+
+    def draw(self, target: pygame.Surface, pos: tuple[int, int]) -> None:
+        if self._surface is not None:
+            target.blit(self._surface, pos)
+
+
+class Notices:
+    """One short hint at a time at the bottom of the view, for a couple of seconds."""
+
+    def __init__(self, font: pygame.font.Font, duration: float = 2.5) -> None:
+        self.font = font
+        self.duration = duration
+        self.text: str | None = None
+        self.age = 0.0
+        self._surface: pygame.Surface | None = None
+
+    def show(self, text: str) -> None:
+        self.text, self.age = text, 0.0
+        label = self.font.render(text, True, BAR_FG)
+        box = pygame.Surface((label.get_width() + 24, label.get_height() + 12), pygame.SRCALPHA)
+        pygame.draw.rect(box, (*BAR_BG, 225), box.get_rect(), border_radius=8)
+        box.blit(label, (12, 6))
+        self._surface = box
+
+    def update(self, dt: float) -> None:
+        if self.text is not None:
+            self.age += dt
+            if self.age > self.duration:
+                self.text, self._surface = None, None
+
+    def draw(self, target: pygame.Surface, view: pygame.Rect) -> None:
+        if self._surface is not None:
+            r = self._surface.get_rect(midbottom=(view.centerx, view.bottom - 24))
+            target.blit(self._surface, r)

@@ -1,0 +1,190 @@
+"""Input states: playing, dialogue, help card, quit question.
+
+A state's ``handle`` returns what should happen next (push, pop, quit, or nothing);
+:func:`apply_transition` carries it out. Modal states draw over the one below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pygame
+
+from game.sim import messages as m
+from game.ui import dialogue as dlg
+from game.ui.overlays import help_card, quit_card
+from game.world import PLAYER_NAME, Facing
+
+if TYPE_CHECKING:
+    from game.ui.app import Game
+
+MOVE_KEYS: dict[int, Facing] = {
+    pygame.K_UP: Facing.UP,
+    pygame.K_w: Facing.UP,
+    pygame.K_DOWN: Facing.DOWN,
+    pygame.K_s: Facing.DOWN,
+    pygame.K_LEFT: Facing.LEFT,
+    pygame.K_a: Facing.LEFT,
+    pygame.K_RIGHT: Facing.RIGHT,
+    pygame.K_d: Facing.RIGHT,
+}
+FASTER_KEYS = {pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS}
+SLOWER_KEYS = {pygame.K_MINUS, pygame.K_KP_MINUS}
+
+
+@dataclass(frozen=True)
+class Push:
+    state: State
+
+
+@dataclass(frozen=True)
+class Pop:
+    pass
+
+
+@dataclass(frozen=True)
+class Quit:
+    pass
+
+
+Transition = Push | Pop | Quit | None
+
+
+def apply_transition(game: Game, transition: Transition) -> None:
+    if isinstance(transition, Push):
+        game.states.append(transition.state)
+    elif isinstance(transition, Pop):
+        if len(game.states) > 1:
+            game.states.pop()
+    elif isinstance(transition, Quit):
+        game.running = False
+
+
+class State:
+    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        return None
+
+    def draw(self, game: Game, surface: pygame.Surface) -> None:
+        return None
+
+
+def _global_key(game: Game, event: pygame.event.Event) -> bool:
+    """Keys that work whatever is open: F3 (frame meter)."""
+    if event.type == pygame.KEYDOWN and event.key == pygame.K_F3:
+        game.show_meter = not game.show_meter
+        return True
+    return False
+
+
+class PlayingState(State):
+    """Walking about: movement, talking, pausing, pace, feed, camera."""
+
+    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
+        if event.type == pygame.KEYUP and event.key in MOVE_KEYS:
+            facing = MOVE_KEYS[event.key]
+            if facing in game.held:
+                game.held.remove(facing)
+            return None
+        if event.type != pygame.KEYDOWN:
+            return None
+        key = event.key
+        if key in MOVE_KEYS:
+            facing = MOVE_KEYS[key]
+            if facing in game.held:
+                game.held.remove(facing)
+            game.held.append(facing)
+            game.tap = facing
+        elif key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            game.send(m.TalkToNeighbour())
+        elif key == pygame.K_SPACE:
+            game.send(m.TogglePause())
+        elif key in FASTER_KEYS:
+            game.send(m.ChangePace(0.8))
+        elif key in SLOWER_KEYS:
+            game.send(m.ChangePace(1.25))
+        elif key == pygame.K_l:
+            game.feed.visible = not game.feed.visible
+        elif key == pygame.K_TAB:
+            if game.follow == PLAYER_NAME and game.talking is not None:
+                game.follow = game.talking[0]
+            else:
+                game.follow = PLAYER_NAME
+        elif key == pygame.K_F1:
+            return Push(HelpState())
+        elif key == pygame.K_ESCAPE:
+            return Push(QuitState())
+        return None
+
+
+class _CardState(State):
+    card: pygame.Surface | None = None
+
+    def _card(self, game: Game) -> pygame.Surface:
+        raise NotImplementedError
+
+    def draw(self, game: Game, surface: pygame.Surface) -> None:
+        if self.card is None:
+            self.card = self._card(game)
+            self.shade = pygame.Surface(game.view.size, pygame.SRCALPHA)
+            self.shade.fill((20, 16, 24, 110))
+        surface.blit(self.shade, game.view.topleft)
+        surface.blit(self.card, self.card.get_rect(center=game.view.center))
+
+
+class HelpState(_CardState):
+    """F1: the list of keys. F1 or Escape closes it."""
+
+    def _card(self, game: Game) -> pygame.Surface:
+        return help_card(game.title_font, game.font)
+
+    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_F1, pygame.K_ESCAPE):
+            return Pop()
+        return None
+
+
+class QuitState(_CardState):
+    """Escape with nothing open: ask before quitting."""
+
+    def _card(self, game: Game) -> pygame.Surface:
+        return quit_card(game.title_font, game.font)
+
+    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        if event.type != pygame.KEYDOWN:
+            return None
+        if event.key in (pygame.K_y, pygame.K_RETURN, pygame.K_KP_ENTER):
+            return Quit()
+        if event.key in (pygame.K_n, pygame.K_ESCAPE):
+            return Pop()
+        return None
+
+
+class DialogueState(State):
+    """The dialogue box is open: keys go to it, game keys do nothing."""
+
+    def __init__(self, conversation_id: int) -> None:
+        self.conversation_id = conversation_id
+
+    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
+        action = game.dialogue.handle_event(event)
+        conversation_id = self.conversation_id
+        if isinstance(action, dlg.SendText):
+            game.dialogue.add_message(PLAYER_NAME, action.text, True)
+            if conversation_id is not None:
+                game.send(m.PlayerSays(conversation_id, action.text))
+        elif isinstance(action, dlg.CloseDialogue):
+            if conversation_id is not None:
+                game.send(m.CloseDialogue(conversation_id))
+            if game.dialogue.is_open:
+                game.dialogue.close()
+            game.held.clear()
+            game.tap = None
+            return Pop()
+        return None
