@@ -1,0 +1,330 @@
+"""The dialogue box: a pygame-gui window with the conversation and a line to type into.
+
+Every message is its own small ``UITextBox`` inside a ``UIScrollingContainer``, placed below
+the one before, so adding a message lays out and renders just that message. The villager's
+lines sit on the left, the player's on the right, themed by object id (``#npc_message`` and
+``#player_message``, both of class ``@message``; see ``assets/ui_theme.json``). Message text
+is escaped before pygame-gui sees it, so model output is never taken as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import pygame
+import pygame_gui
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import UILabel, UIScrollingContainer, UITextBox, UITextEntryLine, UIWindow
+
+from game.ui.bubbles import ELLIPSIS, clean_text
+
+WINDOW_SIZE = (560, 400)
+MARGIN = 10  # around the window's contents
+GAP = 6  # between messages
+ENTRY_H = 36
+THINKING_H = 22
+SCROLLBAR_W = 20  # pygame-gui's scroll bar; messages always leave room for it
+MESSAGE_WIDTH = 0.78  # the widest a message gets, as a share of the message area
+MESSAGE_CHROME = 2 * (8 + 1 + 2) + 4  # @message padding, border, corner inset; slack (px)
+MAX_MESSAGE_CHARS = 2000
+PLACEHOLDER = "Say something... (Enter to send, Esc to leave)"
+ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
+
+
+@dataclass(frozen=True)
+class SendText:
+    """The player pressed Enter on a non-empty line."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class CloseDialogue:
+    """The player closed the box (the title bar's x, or Escape)."""
+
+
+DialogueAction = SendText | CloseDialogue
+
+
+def message_text(text: str) -> str:
+    """The text a message shows: cleaned, at most a blank line between paragraphs, capped."""
+    text = re.sub(r"\n{3,}", "\n\n", clean_text(text, keep_newlines=True))
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS].rstrip() + ELLIPSIS
+    return text
+
+
+def message_html(text: str) -> str:
+    """``text`` (already cleaned) as pygame-gui HTML that shows exactly that text."""
+    # The empty <b></b> keeps the string from ever matching one of pygame-gui's translation keys.
+    return "<b></b>" + html.escape(text).replace("\n", "<br>")
+
+
+class MessageBox(UITextBox):
+    """One message; does no per-frame work while hidden (scrolled out of sight)."""
+
+    def update(self, time_delta: float) -> None:
+        if self.visible:
+            super().update(time_delta)
+
+
+class MessageArea(UIScrollingContainer):
+    """The scrolling list of messages. Hides the messages outside its view, so that a long
+    history costs little per frame (hidden elements skip hover tests and drawing).
+    """
+
+    def __init__(
+        self,
+        relative_rect: pygame.Rect,
+        manager: pygame_gui.UIManager,
+        *,
+        container: UIWindow,
+        object_id: ObjectID,
+    ) -> None:
+        super().__init__(
+            relative_rect, manager, container=container, object_id=object_id, allow_scroll_x=False
+        )
+        self.messages: list[MessageBox] = []
+        self._culled_for: tuple[int, int, int] | None = None
+
+    def update(self, time_delta: float) -> None:
+        super().update(time_delta)
+        key = (self.rect.top, self.scrollable_container.rect.top, len(self.messages))
+        if key != self._culled_for:
+            self._culled_for = key
+            view = self.rect
+            for message in self.messages:
+                in_view = message.rect.colliderect(view)
+                if in_view and not message.visible:
+                    message.show()
+                elif not in_view and message.visible:
+                    message.hide()
+
+
+class DialogueBox:
+    """The conversation window with one villager; the game feeds it events and messages."""
+
+    def __init__(
+        self, manager: pygame_gui.UIManager, view_rect: pygame.Rect, *, max_input: int = 300
+    ) -> None:
+        self.manager = manager
+        self.view_rect = pygame.Rect(view_rect)
+        self.max_input = max_input
+        self._npc_name = ""
+        self._conversation_id: int | None = None
+        self.window: UIWindow | None = None
+        self.area: MessageArea | None = None
+        self.entry: UITextEntryLine | None = None
+        self.thinking: UILabel | None = None
+        self._content_h = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.window is not None
+
+    @property
+    def npc_name(self) -> str:
+        return self._npc_name
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self._conversation_id
+
+    @property
+    def messages(self) -> list[MessageBox]:
+        """The message elements, oldest first."""
+        return self.area.messages if self.area is not None else []
+
+    # ---- opening and closing -----------------------------------------------------------
+
+    def window_rect(self) -> pygame.Rect:
+        """Centred horizontally in the lower part of the game view."""
+        view = self.view_rect
+        rect = pygame.Rect(0, 0, min(WINDOW_SIZE[0], view.w - 20), min(WINDOW_SIZE[1], view.h - 20))
+        rect.midbottom = (view.centerx, view.bottom - 20)
+        return rect.clamp(view)
+
+    def open(self, npc_name: str, conversation_id: int) -> None:
+        """Open an empty box for talking to ``npc_name``; the entry line gets the keyboard."""
+        self.close()
+        self._npc_name = npc_name
+        self._conversation_id = conversation_id
+        window = UIWindow(
+            self.window_rect(),
+            self.manager,
+            window_display_title=npc_name,
+            object_id=ObjectID("#dialogue_window", "@dialogue"),
+            draggable=False,
+        )
+        cw, ch = window.get_container().get_size()
+        entry_y = ch - MARGIN - ENTRY_H
+        thinking_y = entry_y - THINKING_H - 2
+        width = cw - 2 * MARGIN
+        self.area = MessageArea(
+            pygame.Rect(MARGIN, MARGIN, width, thinking_y - MARGIN),
+            self.manager,
+            container=window,
+            object_id=ObjectID("#dialogue_messages", "@dialogue"),
+        )
+        self.thinking = UILabel(
+            pygame.Rect(MARGIN, thinking_y, width, THINKING_H),
+            f"{npc_name} is thinking\u2026",
+            self.manager,
+            container=window,
+            object_id=ObjectID("#dialogue_thinking", "@dialogue"),
+            visible=0,
+        )
+        self.entry = UITextEntryLine(
+            pygame.Rect(MARGIN, entry_y, width, ENTRY_H),
+            self.manager,
+            container=window,
+            object_id=ObjectID("#dialogue_entry", "@dialogue"),
+            placeholder_text=PLACEHOLDER,
+        )
+        self.entry.set_text_length_limit(self.max_input)
+        self.window = window
+        self._content_h = 0
+        self.focus()
+
+    def focus(self) -> None:
+        """Give the keyboard to the entry line."""
+        if self.entry is not None and self.entry.is_enabled:
+            self.manager.set_focus_set(self.entry)
+
+    def close(self) -> None:
+        """Kill the window, if any; safe to call twice."""
+        window = self.window
+        self._forget()
+        if window is not None and window.alive():
+            window.kill()
+
+    def _forget(self) -> None:
+        self.window = self.area = self.entry = self.thinking = None
+        self._content_h = 0
+
+    # ---- contents ----------------------------------------------------------------------
+
+    def add_message(self, speaker: str, text: str, from_player: bool) -> None:
+        """Append one message at the bottom (villager left, player right) and scroll to it.
+
+        ``speaker`` is not shown: the window's title names the villager, and the side says who
+        spoke.
+        """
+        area = self.area
+        if area is None:
+            return
+        shown = message_text(text) or "..."
+        inner_w = int(area.relative_rect.width) - SCROLLBAR_W  # room once a scroll bar shows
+        max_w = int(inner_w * MESSAGE_WIDTH)
+        y = self._content_h + (GAP if area.messages else 0)
+        kind = "#player_message" if from_player else "#npc_message"
+        box = MessageBox(
+            message_html(shown),
+            pygame.Rect(0, y, self._message_width(shown, max_w), -1),  # height: fit the text
+            self.manager,
+            container=area,
+            object_id=ObjectID(kind, "@message"),
+            pre_parsing_enabled=False,
+        )
+        if from_player:
+            box.set_relative_position((inner_w - box.relative_rect.width, y))
+        area.messages.append(box)
+        self._content_h = y + int(box.relative_rect.height)
+        self._grow_area(area, inner_w)
+        self.scroll_to_bottom()
+
+    def _message_width(self, text: str, max_w: int) -> int:
+        """-1 (fit the text) for one short line, else wide enough for its widest line."""
+        font = self.manager.get_theme().get_font(["@message"])
+        widest = max(font.size(line)[0] for line in text.split("\n")) + MESSAGE_CHROME
+        if widest > max_w:
+            return max_w
+        # pygame-gui sizes a one-line box exactly; a sized-to-fit box lays out <br> badly.
+        return widest if "\n" in text else -1
+
+    def _grow_area(self, area: MessageArea, inner_w: int) -> None:
+        """Make the scrollable area as tall as the messages.
+
+        Once the scroll bar shows, only the inner container is resized (one pass over the
+        messages) and the scrolling container catches up on its next update;
+        ``set_scrollable_area_dimensions`` would move every message several times over.
+        """
+        if area.vert_scroll_bar is not None and area.vert_scroll_bar_active:
+            inner = area.scrollable_container
+            inner.set_dimensions((inner.relative_rect.width, self._content_h))
+        else:
+            area.set_scrollable_area_dimensions((inner_w, max(self._content_h, 1)))
+
+    def scroll_to_bottom(self) -> None:
+        """Show the newest message (the view moves on the manager's next update)."""
+        area = self.area
+        if area is None or area.vert_scroll_bar is None or not area.vert_scroll_bar_active:
+            return
+        bar = area.vert_scroll_bar
+        # Size the slider for the new height first: the view follows the slider, and the
+        # slider can only go as far down as its current size allows.
+        bar.set_visible_percentage(area.rect.height / max(self._content_h, 1))
+        bar.set_scroll_from_start_percentage(1.0)
+
+    def set_thinking(self, on: bool) -> None:
+        """Show or hide "<npc> is thinking..." under the messages."""
+        label = self.thinking
+        if label is None or bool(label.visible) == on:
+            return
+        if on:
+            label.show()
+        else:
+            label.hide()
+
+    def set_input_enabled(self, enabled: bool) -> None:
+        """Allow or stop typing (e.g. once the villager has ended the conversation)."""
+        entry = self.entry
+        if entry is None or entry.is_enabled == enabled:
+            return
+        entry.placeholder_text = PLACEHOLDER if enabled else ENDED_PLACEHOLDER
+        if enabled:
+            entry.enable()
+            self.focus()
+        else:
+            entry.set_text("")
+            entry.disable()
+
+    # ---- events ------------------------------------------------------------------------
+
+    def handle_event(self, event: pygame.event.Event) -> DialogueAction | None:
+        """Turn one pygame event (already given to the manager) into what the player did."""
+        if self.window is None:
+            return None
+        element: object = getattr(event, "ui_element", None)
+        if event.type == pygame_gui.UI_WINDOW_CLOSE:
+            if element is not self.window:
+                return None  # e.g. the window of an earlier conversation, dying
+            self._forget()  # the x button: the window has already killed itself
+            return CloseDialogue()
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            return CloseDialogue()
+        entry = self.entry
+        if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and entry is not None:
+            if element is entry:
+                return self._submit(entry)
+        elif event.type == pygame.MOUSEBUTTONUP:
+            self._refocus_after_click()
+        return None
+
+    def _refocus_after_click(self) -> None:
+        """A click elsewhere (the map, the title bar) takes the keyboard back to the entry,
+        unless the player is selecting text in a message to copy it."""
+        entry = self.entry
+        if entry is None or entry.is_focused or not entry.is_enabled:
+            return
+        focused = self.manager.get_focus_set() or set()
+        if not any(isinstance(element, MessageBox) for element in focused):
+            self.focus()
+
+    def _submit(self, entry: UITextEntryLine) -> SendText | None:
+        text = clean_text(entry.get_text())[: self.max_input].strip()
+        entry.set_text("")
+        self.focus()
+        return SendText(text) if text else None
