@@ -22,7 +22,8 @@ _WORD = re.compile(r"[a-z']{3,}")
 
 def words(text: str) -> set[str]:
     """Lower-case content words, plural 's' dropped, for cheap keyword matching."""
-    return {w.rstrip("s") if len(w) > 4 else w for w in _WORD.findall(text.lower())} - STOPWORDS
+    found = (w.removesuffix("'s").strip("'") for w in _WORD.findall(text.lower()))
+    return {w.rstrip("s") if len(w) > 4 else w for w in found if len(w) >= 3} - STOPWORDS
 
 
 STOPWORDS = frozenset(

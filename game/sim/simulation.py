@@ -336,8 +336,9 @@ class Simulation:
         if not path:
             return
         place = self.place_name(goal)
-        self.act_line(name, f"moves to {place}")
-        entity.activity = f"walking to {place}"
+        to_place = place if place.startswith("near ") else f"to {place}"
+        self.act_line(name, f"moves {to_place}")
+        entity.activity = f"walking {to_place}"
         steps = 0
         replanned = False
         while path and steps < self.config.max_steps_per_turn:
@@ -362,11 +363,13 @@ class Simulation:
                 await asyncio.sleep(self.config.step_time)
         if not path:
             state.destination = None
-            entity.activity = f"standing at {place}" if "(" not in place else "standing about"
-            self.note(name, f"- Walked to {place} ({goal[0]},{goal[1]}).")
+            at_place = place if place.startswith("near ") else f"at {place}"
+            entity.activity = f"standing {at_place}" if "(" not in place else "standing about"
+            self.note(name, f"- Walked {to_place} ({goal[0]},{goal[1]}).")
         elif steps:
             state.destination = goal
-            self.note(name, f"- Walked {steps} steps towards {place}; {len(path)} to go.")
+            towards = place.removeprefix("near ")
+            self.note(name, f"- Walked {steps} steps towards {towards}; {len(path)} to go.")
 
     # ---- shutdown ---------------------------------------------------------------------
 
@@ -375,6 +378,9 @@ class Simulation:
         started = time.monotonic()
         try:
             self.conversations.abort("shutdown")
+            for name, state in self.npcs.items():
+                if state.notes:  # what happened since its last entry is not lost
+                    self._write_turn_entry(name, self.world.entities[name].pos, [])
             await asyncio.wait_for(self.brain.aclose(), timeout=1.0)
         except (Exception, asyncio.CancelledError):  # noqa: BLE001
             log.debug("brain close failed after %.2f s", time.monotonic() - started)

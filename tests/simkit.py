@@ -1,0 +1,70 @@
+"""Helpers for driving a Simulation in tests: a brain on the loopback server, event capture."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Any
+
+from game.brains.openai_brain import OpenAIBrain
+from game.sim import messages as m
+from game.sim.simulation import SimConfig, Simulation
+
+NAME = re.compile(r"You are (\w+)")
+
+
+def npc_of(request: dict[str, Any]) -> str:
+    """Which NPC a chat-completion request is for (from the system prompt)."""
+    for message in request.get("messages", []):
+        found = NAME.search(str(message.get("content", "")))
+        if found:
+            return found.group(1)
+    return "?"
+
+
+def is_conversation(request: dict[str, Any]) -> bool:
+    return "in a conversation with" in str(request["messages"][0]["content"])
+
+
+def loopback_brain(base_url: str, *, timeout: float = 2.0, retries: int = 0) -> OpenAIBrain:
+    return OpenAIBrain(
+        model="gpt-4o-mini", api_key="sk-test-not-real", base_url=base_url,
+        timeout=timeout, max_retries=retries,
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[m.Event] = []
+
+    def __call__(self, event: m.Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def acted(self) -> list[str]:
+        return [f"[T{e.turn}] {e.name} {e.text}" for e in self.of(m.Acted)]
+
+
+def make_sim(content, brain, log_dir: Path, **config: Any) -> tuple[Simulation, Recorder]:
+    recorder = Recorder()
+    config.setdefault("with_player", False)
+    sim = Simulation(content, brain, SimConfig.unpaced(log_dir, **config), recorder, model="gpt-4o-mini")
+    sim.start()
+    return sim, recorder
+
+
+def run(sim: Simulation, turns: int, timeout: float = 30.0) -> None:
+    async def main() -> None:
+        try:
+            await asyncio.wait_for(sim.run(turns), timeout)
+        finally:
+            await sim.aclose()
+
+    asyncio.run(main())
+
+
+def log_text(sim: Simulation, name: str) -> str:
+    return sim.memory[name].path.read_text(encoding="utf-8")

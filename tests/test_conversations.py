@@ -1,0 +1,258 @@
+"""Conversations in the simulation: NPC to NPC through the loopback server, transcripts, cap,
+cooldowns, failures, and turns resumed on every path."""
+
+from __future__ import annotations
+
+import asyncio
+
+from game.sim import messages as m
+from game.sim.conversation import FALLBACK_LINE
+from game.world import PLAYER_NAME, Facing
+from llm_server import LLMServer, Reply
+from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
+
+
+def scripted(opening_by: str = "Ada", partner: str = "Bjorn", replies=None, default="wait()"):
+    """Ada opens with Bjorn on turn 1; conversation replies come from ``replies``."""
+    replies = list(replies or [])
+    state = {"opened": False}
+
+    def respond(request):
+        if is_conversation(request):
+            if replies:
+                item = replies.pop(0)
+                return item if isinstance(item, Reply) else Reply(content=item)
+            return Reply(content="end_conversation()")
+        if npc_of(request) == opening_by and not state["opened"]:
+            state["opened"] = True
+            return Reply(content=f'start_conversation_with({partner}, "Have you seen the frogs?")')
+        return Reply(content=default)
+
+    return respond
+
+
+def transcript_blocks(text: str) -> list[str]:
+    return [b for b in text.split("\n\n") if b.startswith("### Conversation")]
+
+
+def test_npc_conversation_runs_and_is_logged_once_in_each_log(tiny_content, tmp_path) -> None:
+    replies = ['say("Frogs? Where?")', 'say("In the pond, hundreds.")', "end_conversation()"]
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    lines = [(e.name, e.text) for e in rec.of(m.Spoke)]
+    assert lines == [
+        ("Ada", "Have you seen the frogs?"),
+        ("Bjorn", "Frogs? Where?"),
+        ("Ada", "In the pond, hundreds."),
+    ]
+    expected_ada = (
+        "### Conversation with Bjorn (Turn 1 at 5,1)\n"
+        "Initiated by: Ada\n"
+        "- Ada: Have you seen the frogs?\n"
+        "- Bjorn: Frogs? Where?\n"
+        "- Ada: In the pond, hundreds.\n"
+        "Ended by: Bjorn"
+    )
+    assert transcript_blocks(log_text(sim, "Ada")) == [expected_ada]
+    bjorn = transcript_blocks(log_text(sim, "Bjorn"))
+    assert bjorn == [expected_ada.replace("with Bjorn (Turn 1 at 5,1)", "with Ada (Turn 1 at 6,1)")]
+    assert transcript_blocks(log_text(sim, "Cora")) == []
+    started, ended = rec.of(m.ConversationStarted), rec.of(m.ConversationEnded)
+    assert len(started) == 1 and len(ended) == 1 and ended[0].ended_by == "Bjorn"
+    assert not sim.gate.paused
+
+
+def test_turns_pause_during_a_conversation_and_resume_after(tiny_content, tmp_path) -> None:
+    replies = ['say("Frogs?")', "end_conversation()"]
+    with LLMServer(scripted(replies=replies, default='say("tick")')) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 2)
+    kinds = [
+        type(e).__name__ for e in rec.events if isinstance(e, (m.PauseChanged, m.Acted))
+    ]
+    # paused while talking, resumed after, and the others acted only after the resume
+    pause_at = next(i for i, e in enumerate(rec.events) if isinstance(e, m.PauseChanged) and e.paused)
+    resume_at = next(
+        i for i, e in enumerate(rec.events) if isinstance(e, m.PauseChanged) and not e.paused and i > pause_at
+    )
+    during = [e for e in rec.events[pause_at:resume_at] if isinstance(e, m.Acted)]
+    assert all(e.name in ("Ada", "Bjorn") for e in during)
+    assert "PauseChanged" in kinds
+    assert sim.turn == 2 and not sim.gate.paused
+
+
+def test_conversation_is_capped(tiny_content, tmp_path) -> None:
+    replies = [f'say("line {i}")' for i in range(20)]
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, max_exchanges=6)
+        run(sim, 1)
+    conversation_lines = [e for e in rec.of(m.Spoke) if e.conversation_id is not None]
+    assert len(conversation_lines) == 6
+    assert [e.name for e in conversation_lines] == ["Ada", "Bjorn"] * 3
+    assert rec.of(m.ConversationEnded)[0].ended_by == "limit"
+    assert log_text(sim, "Ada").count("Ended by: limit") == 1
+    assert not sim.gate.paused
+
+
+def test_failing_brain_ends_with_a_fallback_line(tiny_content, tmp_path) -> None:
+    for fault in ("http_500", "hang", "malformed", "empty"):
+        replies = ['say("Frogs?")', Reply(fault=fault)]
+        with LLMServer(scripted(replies=replies)) as server:
+            brain = loopback_brain(server.base_url, timeout=0.4)
+            sim, rec = make_sim(tiny_content, brain, tmp_path / fault)
+            run(sim, 1)
+        said = [(e.name, e.text) for e in rec.of(m.Spoke)]
+        assert said[-1] == ("Ada", FALLBACK_LINE), fault
+        assert rec.of(m.ConversationEnded)[0].ended_by == "Ada"
+        assert not sim.gate.paused, fault
+        assert log_text(sim, "Bjorn").count("### Conversation") == 1
+
+
+def test_nonsense_reply_ends_the_conversation_gracefully(tiny_content, tmp_path) -> None:
+    replies = ["Well, I suppose frogs are a matter of taste, aren't they."]
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    said = [(e.name, e.text) for e in rec.of(m.Spoke)]
+    assert said == [("Ada", "Have you seen the frogs?"), ("Bjorn", FALLBACK_LINE)]
+    assert "Ended by: Bjorn" in log_text(sim, "Ada")
+
+
+def test_pairs_cool_down_before_talking_again(tiny_content, tmp_path) -> None:
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        if npc_of(request) == "Ada":
+            return Reply(content='start_conversation_with(Bjorn, "Again!")')
+        return Reply(content="wait()")
+
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, cooldown_turns=3)
+        run(sim, 4)
+        later = [r for r in server.requests if npc_of(r) == "Ada" and not is_conversation(r)]
+    starts = [e for e in rec.of(m.ConversationStarted)]
+    assert len(starts) == 2  # turns 1 and 4
+    assert sum("they spoke" in w for w in sim.warnings) == 2  # turns 2 and 3
+    assert "Wanted to talk with Bjorn, but they spoke 1 turn(s) ago" in log_text(sim, "Ada")
+    assert "Not available to talk now: Bjorn" in later[1]["messages"][1]["content"]
+
+
+def test_prompt_of_a_conversation_has_history_and_rules(tiny_content, tmp_path) -> None:
+    replies = ['say("Frogs? Where?")', "end_conversation()"]
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, _ = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+        convo = [r for r in server.requests if is_conversation(r)]
+    system, user = (msg["content"] for msg in convo[1]["messages"])
+    assert "You are Ada" in system
+    assert "Stay in character" in system and "one or two sentences" in system
+    assert "say(" in system and "end_conversation()" in system
+    assert "coordinates" in system
+    assert 'Bjorn said: "Frogs? Where?"' in user
+    assert 'You said: "Have you seen the frogs?"' in user
+
+
+def test_later_prompts_remember_the_conversation(tiny_content, tmp_path) -> None:
+    replies = ['say("The mill wheel is broken")', "end_conversation()"]
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, _ = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 2)
+        ada_turn2 = [r for r in server.requests if npc_of(r) == "Ada" and not is_conversation(r)][1]
+    assert "Bjorn: The mill wheel is broken" in ada_turn2["messages"][1]["content"]
+
+
+def test_a_villager_in_a_conversation_cannot_be_drawn_into_another(tiny_content, tmp_path) -> None:
+    with LLMServer(scripted()) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+
+        async def main() -> None:
+            sim.conversations._open("Ada", "Bjorn")
+            # Cora is far away: put her next to Bjorn
+            sim.world._unplace("Cora", sim.world.entities["Cora"].pos)
+            sim.world.entities["Cora"].pos = (7, 1)
+            sim.world._place("Cora", (7, 1))
+            await sim.conversations.start_from_directive("Cora", "Bjorn", "Hi")
+            await sim.aclose()
+
+        asyncio.run(main())
+    assert "Bjorn is already in a conversation" in "\n".join(sim.warnings)
+    assert "Wanted to talk with Bjorn, but Bjorn is already in a conversation" in log_text(sim, "Cora")
+
+
+def test_player_conversation_through_the_manager(tiny_content, tmp_path) -> None:
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content='say("The pond? Full of frogs.")')
+        return Reply(content="wait()")
+
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True
+        )
+
+        async def main() -> None:
+            # walk the player from (1,1) to (4,1), next to Ada at (5,1), facing her
+            for _ in range(3):
+                sim.handle(m.MovePlayer(Facing.RIGHT))
+            sim.handle(m.TalkToNeighbour())
+            opened = rec.of(m.DialogueOpened)
+            assert opened and opened[0].npc == "Ada"
+            assert sim.gate.reasons == ("talking with the player",)
+            sim.handle(m.PlayerSays(opened[0].conversation_id, "What about the pond?\x07"))
+            for _ in range(200):
+                if len(rec.of(m.DialogueMessage)) >= 2:
+                    break
+                await asyncio.sleep(0.01)
+            sim.handle(m.CloseDialogue(opened[0].conversation_id))
+            await sim.aclose()
+
+        asyncio.run(main())
+        convo = [r for r in server.requests if is_conversation(r)]
+    texts = [e.text for e in rec.of(m.DialogueMessage)]
+    assert texts[-1] == "The pond? Full of frogs."
+    assert 'the traveller' in convo[0]["messages"][0]["content"]
+    assert '"What about the pond?"' in convo[0]["messages"][1]["content"]  # control char gone
+    log = log_text(sim, "Ada")
+    assert "### Conversation with Player (Turn 0 at 5,1)\nInitiated by: Player" in log
+    assert "- Player: What about the pond?\n- Ada: The pond? Full of frogs.\nEnded by: Player" in log
+    assert not sim.gate.paused
+
+
+def test_player_closing_mid_reply_drops_the_reply_and_resumes(tiny_content, tmp_path) -> None:
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content='say("too late")', delay=0.5)
+        return Reply(content="wait()")
+
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True
+        )
+
+        async def main() -> None:
+            for _ in range(3):
+                sim.handle(m.MovePlayer(Facing.RIGHT))
+            sim.handle(m.TalkToNeighbour())
+            cid = rec.of(m.DialogueOpened)[0].conversation_id
+            sim.handle(m.PlayerSays(cid, "Hello?"))
+            await asyncio.sleep(0.1)
+            sim.handle(m.CloseDialogue(cid))
+            await asyncio.sleep(0.7)
+            await sim.aclose()
+
+        asyncio.run(main())
+    assert "too late" not in [e.text for e in rec.of(m.DialogueMessage)]
+    assert not sim.gate.paused
+    assert log_text(sim, "Ada").count("### Conversation with Player") == 1
+    assert rec.of(m.ConversationEnded)[-1].ended_by == PLAYER_NAME
+
+
+def test_enter_with_nobody_adjacent_gives_a_hint(tiny_content, tmp_path) -> None:
+    with LLMServer() as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True)
+        sim.handle(m.TalkToNeighbour())
+        asyncio.run(sim.aclose())
+    assert rec.of(m.Notice)[0].text.startswith("Nobody to talk to")
+    assert not rec.of(m.DialogueOpened)
+    assert not sim.gate.paused

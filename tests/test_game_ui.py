@@ -1,0 +1,179 @@
+"""The game as a player drives it: keys posted to the real loop, a real worker thread, the real
+openai client on the loopback server, checked by what is on screen and what is written."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+
+from game.ui.hud import BAR_HEIGHT
+from game.ui.sprites import Tileset
+from game.ui.states import DialogueState, HelpState, PlayingState, QuitState
+from llm_server import LLMServer, Reply
+from simkit import is_conversation, loopback_brain
+from uikit import Harness
+
+
+def still_villagers(answer: str = 'say("Frogs everywhere this spring.")'):
+    def respond(request):
+        return Reply(content=answer if is_conversation(request) else "wait()")
+
+    return respond
+
+
+@pytest.fixture
+def harness(tiny_content, tmp_path):
+    with LLMServer(still_villagers()) as server:
+        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path)
+        h.server = server
+        try:
+            yield h
+        finally:
+            h.close()
+
+
+def test_arrow_keys_and_wasd_move_one_tile_per_press(harness) -> None:
+    assert harness.tile() == (1, 1)
+    harness.key(pygame.K_RIGHT)
+    assert harness.until(lambda: harness.tile() == (2, 1))
+    harness.until(lambda: not harness.game.actors.get("Player").moving)
+    harness.key(pygame.K_s)
+    assert harness.until(lambda: harness.tile() == (2, 2))
+    harness.frames(20)
+    assert harness.tile() == (2, 2)  # one press, one tile
+
+
+def test_blocked_by_trees_walls_water_and_villagers(harness) -> None:
+    harness.key(pygame.K_UP)  # a tree above (1, 1)
+    harness.frames(15)
+    assert harness.tile() == (1, 1)
+    assert harness.game.actors.get("Player").facing.value == "up"  # faces where it tried
+    for _ in range(3):  # walk right to (4, 1): next to Ada at (5, 1)
+        harness.key(pygame.K_RIGHT)
+        harness.until(lambda: not harness.game.actors.get("Player").moving, 2)
+        harness.frames(12)
+    assert harness.tile() == (4, 1)
+    harness.key(pygame.K_RIGHT)  # Ada is in the way
+    harness.frames(15)
+    assert harness.tile() == (4, 1)
+    harness.key(pygame.K_DOWN)  # the hut's wall is at (4, 2)
+    harness.frames(15)
+    assert harness.tile() == (4, 1)
+
+
+def test_held_key_keeps_walking_at_a_steady_pace(harness) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN, mod=0, unicode="", scancode=0))
+    harness.until(lambda: harness.tile() == (1, 6), timeout=5)
+    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_DOWN, mod=0, unicode="", scancode=0))
+    harness.frames(20)
+    assert harness.tile() == (1, 6)  # walked down to the bottom edge, then stopped at the trees
+
+
+def test_sprites_glide_between_tiles(harness) -> None:
+    harness.key(pygame.K_RIGHT)
+    actor = harness.game.actors.get("Player")
+    xs = []
+    harness.until(lambda: (xs.append(actor.x), actor.tile == (2, 1) and not actor.moving)[1])
+    assert any(32 < x < 64 for x in xs)  # in between the two tiles at some frame
+
+
+def test_screenshot_shows_tiles_and_sprites(harness) -> None:
+    game = harness.game
+    harness.frames(5)
+    screen = pygame.display.get_surface()
+    tileset = Tileset.load()
+    # a grass tile at (10, 6): compare the pixel at its centre with the tileset's grass
+    sx, sy = game.camera.to_screen(10 * 32 + 16, 6 * 32 + 16)
+    grass = tileset.surface_for("grass").get_at((16, 16))
+    assert screen.get_at((sx, sy))[:3] == grass[:3]
+    # the player's sprite: its shirt colour appears inside its tile
+    px, py = game.camera.to_screen(1 * 32, 1 * 32)
+    shirt = (200, 70, 60)
+    colours = {tuple(screen.get_at((px + x, py + y)))[:3] for x in range(32) for y in range(32)}
+    assert shirt in colours
+    # the HUD bar is drawn at the top
+    assert screen.get_at((3, 1))[:3] == (46, 38, 44)
+    assert screen.get_at((3, BAR_HEIGHT + 3))[:3] != (46, 38, 44)
+
+
+def test_help_overlay_and_quit_question(harness) -> None:
+    game = harness.game
+    harness.key(pygame.K_F1)
+    assert isinstance(game.states[-1], HelpState)
+    harness.key(pygame.K_RIGHT)  # keys do not walk under the help card
+    harness.frames(10)
+    assert harness.tile() == (1, 1)
+    harness.key(pygame.K_F1)
+    assert isinstance(game.states[-1], PlayingState)
+    harness.key(pygame.K_F3)
+    assert game.show_meter
+    harness.key(pygame.K_ESCAPE)
+    assert isinstance(game.states[-1], QuitState)
+    harness.key(pygame.K_n)
+    assert isinstance(game.states[-1], PlayingState) and game.running
+    harness.key(pygame.K_ESCAPE)
+    harness.key(pygame.K_y)
+    assert not game.running
+
+
+def test_window_close_ends_the_loop(harness) -> None:
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    harness.frames(1)
+    assert not harness.game.running
+
+
+def test_space_pauses_turns_and_hud_says_why(harness) -> None:
+    game = harness.game
+    assert harness.until(lambda: game.hud_state.turn >= 1)
+    harness.key(pygame.K_SPACE)
+    assert harness.until(lambda: game.hud_state.paused_reasons == ("paused by the player",))
+    turn = game.hud_state.turn
+    harness.frames(30)
+    assert game.hud_state.turn <= turn + 1
+    assert "Paused: paused by the player" in game.hud_state.text()[0]
+    harness.key(pygame.K_SPACE)
+    assert harness.until(lambda: game.hud_state.turn > turn + 1)
+
+
+def walk_next_to_ada(harness) -> None:
+    for _ in range(3):
+        harness.key(pygame.K_RIGHT)
+        harness.until(lambda: not harness.game.actors.get("Player").moving, 2)
+        harness.frames(12)
+    assert harness.tile() == (4, 1)
+
+
+def test_enter_opens_the_dialogue_and_typed_text_gets_an_answer(harness, tmp_path) -> None:
+    game = harness.game
+    walk_next_to_ada(harness)
+    harness.key(pygame.K_RETURN)
+    assert harness.until(lambda: isinstance(game.states[-1], DialogueState))
+    assert game.dialogue.is_open and game.dialogue.npc_name == "Ada"
+    assert harness.until(lambda: game.hud_state.paused_reasons == ("talking with the player",))
+    harness.type("Any news about the pond?")
+    harness.key(pygame.K_RETURN)
+    assert harness.until(
+        lambda: any("Frogs everywhere" in box.html_text for box in game.dialogue.messages), 5
+    )
+    texts = [box.html_text for box in game.dialogue.messages]
+    assert any("Any news about the pond?" in t for t in texts)
+    # game keys do nothing while the box is open
+    harness.key(pygame.K_LEFT)
+    harness.frames(10)
+    assert harness.tile() == (4, 1)
+    harness.key(pygame.K_ESCAPE)
+    assert harness.until(lambda: isinstance(game.states[-1], PlayingState))
+    assert not game.dialogue.is_open
+    assert harness.until(lambda: game.hud_state.paused_reasons == ())
+    log = (tmp_path / "ada.md").read_text()
+    assert "### Conversation with Player" in log
+    assert "- Player: Any news about the pond?" in log
+    assert "- Ada: Frogs everywhere this spring." in log
+    assert "Ended by: Player" in log
+
+
+def test_enter_with_nobody_near_shows_a_hint(harness) -> None:
+    harness.key(pygame.K_RETURN)
+    assert harness.until(lambda: harness.game.notices.text is not None)
+    assert harness.game.notices.text.startswith("Nobody to talk to")
+    assert isinstance(harness.game.states[-1], PlayingState)

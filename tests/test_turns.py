@@ -1,0 +1,237 @@
+"""The turn system through the real openai client against the loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from game.sim import messages as m
+from game.sim.pause import PLAYER
+from llm_server import LLMServer, Reply
+from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
+
+
+def by_npc(table: dict[str, str], default: str = "wait()"):
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        return Reply(content=table.get(npc_of(request), default))
+
+    return respond
+
+
+def test_every_npc_acts_in_file_order_each_turn(tiny_content, tmp_path) -> None:
+    says = {name: f'say("I am {name}")' for name in ("Ada", "Bjorn", "Cora")}
+    with LLMServer(by_npc(says)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 3)
+    assert sim.turn == 3
+    assert [e.turn for e in rec.of(m.TurnStarted)] == [1, 2, 3]
+    order = [(e.turn, e.name) for e in rec.of(m.Acted)]
+    expected = [(t, n) for t in (1, 2, 3) for n in ("Ada", "Bjorn", "Cora")]
+    assert order == expected
+
+
+def test_thinking_is_concurrent_but_acting_is_in_order(tiny_content, tmp_path) -> None:
+    delays = {"Ada": 0.6, "Bjorn": 0.1, "Cora": 0.3}
+
+    def respond(request):
+        name = npc_of(request)
+        return Reply(content=f'say("{name} here")', delay=delays[name])
+
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, concurrency=3
+        )
+        started = time.monotonic()
+        run(sim, 1)
+        elapsed = time.monotonic() - started
+        assert server.max_in_flight == 3
+    assert [e.name for e in rec.of(m.Acted)] == ["Ada", "Bjorn", "Cora"]
+    assert elapsed < 1.0 + 0.3  # the slowest call, not the sum (1.0 s)
+
+
+def test_concurrency_is_bounded(tiny_content, tmp_path) -> None:
+    with LLMServer(lambda request: Reply(content="wait()", delay=0.2)) as server:
+        sim, _ = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, concurrency=1)
+        run(sim, 2)
+        assert server.max_in_flight == 1
+        assert server.request_count == 6
+
+
+def test_start_conversation_ends_the_turn(tiny_content, tmp_path) -> None:
+    table = {"Ada": 'start_conversation_with(Bjorn, "Did you hear the frogs?")\nsay("never said")'}
+    with LLMServer(by_npc(table)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    said = [e.text for e in rec.of(m.Spoke)]
+    assert "Did you hear the frogs?" in said
+    assert "never said" not in said
+    assert any("dropped" in w or "ends the turn" in w or "after" in w for w in sim.warnings)
+
+
+def test_invalid_directives_are_skipped_with_a_warning(tiny_content, tmp_path) -> None:
+    table = {
+        "Ada": "fly_to(3, 4)\nmove_to(99, 99)\nsay(still here)\nstart_conversation_with(Cora, hi)",
+        "Bjorn": "move_to(7, 4)\nstart_conversation_with(Nobody, hello)",
+        "Cora": "start_conversation_with(Cora, hello me)\nmove_to(three, 4)",
+    }
+    with LLMServer(by_npc(table)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    warnings = "\n".join(sim.warnings)
+    assert "Ada" in warnings and "fly_to" in warnings
+    assert "move_to(99, 99) is off the map" in warnings
+    assert "start_conversation_with(Cora) skipped: Cora is not adjacent" in warnings
+    assert "Bjorn: start_conversation_with(Nobody) skipped: there is nobody called" in warnings
+    assert "Cora: start_conversation_with(Cora) skipped: cannot talk to itself" in warnings
+    assert "three" in warnings
+    # the valid directive after the bad ones still ran
+    assert "still here" in [e.text for e in rec.of(m.Spoke)]
+    assert not rec.of(m.ConversationStarted)
+    assert sim.world.check_invariants() == []
+
+
+def test_move_to_walks_a_tile_at_a_time_around_obstacles(tiny_content, tmp_path) -> None:
+    with LLMServer(by_npc({"Cora": "move_to(3, 3)"})) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, max_steps_per_turn=50
+        )
+        run(sim, 1)
+    steps = [e.pos for e in rec.of(m.EntityMoved) if e.name == "Cora"]
+    assert steps[-1] == (3, 3)
+    prev = (9, 6)
+    for pos in steps:
+        assert abs(pos[0] - prev[0]) + abs(pos[1] - prev[1]) == 1
+        assert sim.world.grid.walkable(pos)
+        prev = pos
+    assert "Walked to the hut (3,3)" in log_text(sim, "Cora")
+
+
+def test_walks_are_capped_per_turn_and_remembered(tiny_content, tmp_path) -> None:
+    with LLMServer(by_npc({"Cora": "move_to(3, 3)"})) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, max_steps_per_turn=4
+        )
+        run(sim, 1)
+    assert len([e for e in rec.of(m.EntityMoved) if e.name == "Cora"]) == 4
+    assert sim.npcs["Cora"].destination == (3, 3)
+    assert "Walked 4 steps towards the hut; 5 to go." in log_text(sim, "Cora")
+
+
+def test_pause_gate_stops_a_walk_within_a_step_and_resumes(tiny_content, tmp_path) -> None:
+    with LLMServer(by_npc({"Cora": "move_to(1, 6)"})) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, step_time=0.05
+        )
+
+        async def main() -> list[int]:
+            task = asyncio.ensure_future(sim.run(1))
+            while len([e for e in rec.of(m.EntityMoved)]) < 2:
+                await asyncio.sleep(0.005)
+            sim.gate.hold(PLAYER)
+            at_pause = len(rec.of(m.EntityMoved))
+            await asyncio.sleep(0.4)  # eight steps' worth of time
+            while_paused = len(rec.of(m.EntityMoved))
+            sim.gate.release(PLAYER)
+            await asyncio.wait_for(task, 10)
+            await sim.aclose()
+            return [at_pause, while_paused, len(rec.of(m.EntityMoved))]
+
+        at_pause, while_paused, final = asyncio.run(main())
+    assert while_paused - at_pause <= 1  # at most the step already under way
+    assert final == 8  # (9,6) -> (1,6): eight steps, finished after resuming
+    assert sim.world.get("Cora").pos == (1, 6)
+    paused = [e for e in rec.of(m.PauseChanged) if e.paused]
+    assert paused and paused[0].reasons == (PLAYER,)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["http_429", "http_500", "http_503", "hang", "drop", "malformed", "empty", "null_content"],
+)
+def test_a_failing_call_makes_that_npc_wait_and_the_turn_goes_on(tiny_content, tmp_path, fault) -> None:
+    def respond(request):
+        if npc_of(request) == "Bjorn":
+            return Reply(fault=fault)
+        return Reply(content='say("fine")')
+
+    with LLMServer(respond) as server:
+        brain = loopback_brain(server.base_url, timeout=0.5)
+        sim, rec = make_sim(tiny_content, brain, tmp_path)
+        run(sim, 2)
+    assert sim.turn == 2
+    assert [e.name for e in rec.of(m.Acted)].count("Ada") == 2
+    assert [e.name for e in rec.of(m.Acted)].count("Cora") == 2
+    assert any(w.startswith("Bjorn: brain failed") for w in sim.warnings)
+    assert "Lost my train of thought" in log_text(sim, "Bjorn")
+    assert not sim.gate.paused
+    assert sim.usage.failures == 2
+
+
+def test_prose_with_no_directive_makes_the_npc_wait(tiny_content, tmp_path) -> None:
+    respond = by_npc({"Bjorn": "I think I shall ponder the nature of frogs today."})
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert any("Bjorn: no usable directive" in w for w in sim.warnings)
+    assert "Could not make up my mind" in log_text(sim, "Bjorn")
+
+
+def test_usage_is_counted_per_npc_and_in_total(tiny_content, tmp_path) -> None:
+    def respond(request):
+        return Reply(content="wait()", prompt_tokens=100, completion_tokens=7)
+
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 2)
+    totals = sim.usage.totals()
+    assert totals.prompt_tokens == 600 and totals.completion_tokens == 42
+    assert sim.usage.per_npc["Ada"].prompt_tokens == 200
+    assert totals.cost_usd == pytest.approx((600 * 0.15 + 42 * 0.60) / 1e6)
+    last = rec.of(m.UsageUpdated)[-1]
+    assert last.prompt_tokens == 600 and last.calls == 6
+
+
+def test_say_is_heard_within_range_and_remembered(tiny_content, tmp_path) -> None:
+    with LLMServer(by_npc({"Ada": 'say("The frogs are loud tonight")'})) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, hearing_range=2
+        )
+        run(sim, 2)
+    assert 'Heard Ada: "The frogs are loud tonight"' in log_text(sim, "Bjorn")
+    assert "Heard Ada" not in log_text(sim, "Cora")  # too far away
+    requests_text = log_text(sim, "Ada")
+    assert '## Turn 1 at 5,1' in requests_text
+    assert '- Said: "The frogs are loud tonight"' in requests_text
+
+
+def test_decision_prompt_carries_persona_world_and_memory(tiny_content, tmp_path) -> None:
+    with LLMServer(by_npc({"Ada": 'say("Frogs!")'})) as server:
+        sim, _ = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 2)
+        prompts = [r for r in server.requests if npc_of(r) == "Bjorn"]
+    system, user = (msg["content"] for msg in prompts[1]["messages"])
+    assert "You are Bjorn" in system and "Traits: curious, kind" in system
+    assert "move_to(x, y)" in system and "start_conversation_with" in system
+    assert "You are at (6, 1)" in user
+    assert "Ada at (5, 1)" in user
+    assert "Next to you: Ada" in user
+    assert 'Heard Ada: "Frogs!"' in user or 'Ada: "Frogs!"' in user
+    assert "## Turn 1 at 6,1" in user  # memory of the previous turn
+
+
+def test_memory_log_entries_are_whole_sections(tiny_content, tmp_path) -> None:
+    with LLMServer(by_npc({}, default="wait()")) as server:
+        sim, _ = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 3)
+    text = log_text(sim, "Ada")
+    assert text.startswith("# Ada - memory log")
+    assert [line for line in text.splitlines() if line.startswith("## Turn")] == [
+        "## Turn 1 at 5,1",
+        "## Turn 2 at 5,1",
+        "## Turn 3 at 5,1",
+    ]
+    assert text.count("- Waited.") == 3
