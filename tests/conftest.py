@@ -52,8 +52,11 @@ def npc_yaml(name: str, spawn: tuple[int, int], **overrides: str) -> str:
     }
     body.update(overrides)
     head = "\n".join(f"{k}: {v}" for k, v in body.items())
-    return head + "\n" + textwrap.dedent(
-        f"""\
+    return (
+        head
+        + "\n"
+        + textwrap.dedent(
+            f"""\
         appearance: {{skin: "#f1c27d", hair: "#5a3825", shirt: "#3b6ea5", trousers: "#4a4a4a"}}
         description: {name} lives in Testwick and keeps an eye on the pond.
         traits: [curious, kind]
@@ -67,6 +70,7 @@ def npc_yaml(name: str, spawn: tuple[int, int], **overrides: str) -> str:
           farewells: ["Farewell for now."]
           small_talk: ["Lovely weather for frogs.", "Have you seen the pond?"]
         """
+        )
     )
 
 

@@ -29,8 +29,11 @@ def is_conversation(request: dict[str, Any]) -> bool:
 
 def loopback_brain(base_url: str, *, timeout: float = 2.0, retries: int = 0) -> OpenAIBrain:
     return OpenAIBrain(
-        model="gpt-4o-mini", api_key="sk-test-not-real", base_url=base_url,
-        timeout=timeout, max_retries=retries,
+        model="gpt-4o-mini",
+        api_key="sk-test-not-real",
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=retries,
     )
 
 
@@ -51,7 +54,9 @@ class Recorder:
 def make_sim(content, brain, log_dir: Path, **config: Any) -> tuple[Simulation, Recorder]:
     recorder = Recorder()
     config.setdefault("with_player", False)
-    sim = Simulation(content, brain, SimConfig.unpaced(log_dir, **config), recorder, model="gpt-4o-mini")
+    sim = Simulation(
+        content, brain, SimConfig.unpaced(log_dir, **config), recorder, model="gpt-4o-mini"
+    )
     sim.start()
     return sim, recorder
 

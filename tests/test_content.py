@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, TINY_MAP, npc_yaml, write_village
+
 from game.content.loader import load_content, load_map
 
 
@@ -37,7 +37,15 @@ def test_village_has_the_required_tile_kinds(real_content) -> None:
 
 def check(map_path: Path, npc_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--check", "--map", str(map_path), "--npcs", str(npc_dir)],
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--check",
+            "--map",
+            str(map_path),
+            "--npcs",
+            str(npc_dir),
+        ],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -131,13 +139,17 @@ def test_spawn_on_water(tmp_path: Path) -> None:
 
 
 def test_landmark_out_of_bounds(tmp_path: Path) -> None:
-    bad = TINY_MAP.replace("{name: the pond, x: 7, y: 4, w: 2, h: 2}", "{name: the pond, x: 7, y: 4, w: 9, h: 2}")
+    bad = TINY_MAP.replace(
+        "{name: the pond, x: 7, y: 4, w: 2, h: 2}", "{name: the pond, x: 7, y: 4, w: 9, h: 2}"
+    )
     write_village(tmp_path, map_text=bad)
     expect_problem(tmp_path, "maps/village.yaml: landmarks[1]: 'the pond' spans x 7..15")
 
 
 def test_player_spawn_in_a_wall(tmp_path: Path) -> None:
-    write_village(tmp_path, map_text=TINY_MAP.replace("player_spawn: [1, 1]", "player_spawn: [2, 2]"))
+    write_village(
+        tmp_path, map_text=TINY_MAP.replace("player_spawn: [1, 1]", "player_spawn: [2, 2]")
+    )
     expect_problem(tmp_path, "maps/village.yaml: player_spawn: tile (2, 2) is wall, not walkable")
 
 
@@ -156,9 +168,21 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_bad_content_on_a_normal_start_exits_2_without_traceback(tmp_path: Path) -> None:
     write_village(tmp_path, npcs={"Ada": (7, 4)})
     result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--headless", "--turns", "1",
-         "--map", "maps/village.yaml", "--npcs", "npcs"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--headless",
+            "--turns",
+            "1",
+            "--map",
+            "maps/village.yaml",
+            "--npcs",
+            "npcs",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "npcs/ada.yaml: spawn: tile (7, 4) is water, not walkable" in result.stderr
@@ -168,7 +192,9 @@ def test_bad_content_on_a_normal_start_exits_2_without_traceback(tmp_path: Path)
 @pytest.mark.parametrize("name", ["Player", "two words", "x(1)"])
 def test_unspeakable_names_are_refused(tmp_path: Path, name: str) -> None:
     write_village(tmp_path, npcs={})
-    (tmp_path / "npcs" / "odd.yaml").write_text(npc_yaml("Ada", (5, 1)).replace("name: Ada", f"name: {name}"))
+    (tmp_path / "npcs" / "odd.yaml").write_text(
+        npc_yaml("Ada", (5, 1)).replace("name: Ada", f"name: {name}")
+    )
     with pytest.raises(Exception) as info:
         load_content(tmp_path / "maps" / "village.yaml", tmp_path / "npcs")
     assert "npcs/odd.yaml: name:" in str(info.value) or "odd.yaml: name:" in str(info.value)

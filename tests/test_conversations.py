@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+from llm_server import LLMServer, Reply
+from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
+
 from game.sim import messages as m
 from game.sim.conversation import FALLBACK_LINE
 from game.world import PLAYER_NAME, Facing
-from llm_server import LLMServer, Reply
-from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
 
 
 def scripted(opening_by: str = "Ada", partner: str = "Bjorn", replies=None, default="wait()"):
@@ -68,13 +69,15 @@ def test_turns_pause_during_a_conversation_and_resume_after(tiny_content, tmp_pa
     with LLMServer(scripted(replies=replies, default='say("tick")')) as server:
         sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
         run(sim, 2)
-    kinds = [
-        type(e).__name__ for e in rec.events if isinstance(e, (m.PauseChanged, m.Acted))
-    ]
+    kinds = [type(e).__name__ for e in rec.events if isinstance(e, (m.PauseChanged, m.Acted))]
     # paused while talking, resumed after, and the others acted only after the resume
-    pause_at = next(i for i, e in enumerate(rec.events) if isinstance(e, m.PauseChanged) and e.paused)
+    pause_at = next(
+        i for i, e in enumerate(rec.events) if isinstance(e, m.PauseChanged) and e.paused
+    )
     resume_at = next(
-        i for i, e in enumerate(rec.events) if isinstance(e, m.PauseChanged) and not e.paused and i > pause_at
+        i
+        for i, e in enumerate(rec.events)
+        if isinstance(e, m.PauseChanged) and not e.paused and i > pause_at
     )
     during = [e for e in rec.events[pause_at:resume_at] if isinstance(e, m.Acted)]
     assert all(e.name in ("Ada", "Bjorn") for e in during)
@@ -85,7 +88,9 @@ def test_turns_pause_during_a_conversation_and_resume_after(tiny_content, tmp_pa
 def test_conversation_is_capped(tiny_content, tmp_path) -> None:
     replies = [f'say("line {i}")' for i in range(20)]
     with LLMServer(scripted(replies=replies)) as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, max_exchanges=6)
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, max_exchanges=6
+        )
         run(sim, 1)
     conversation_lines = [e for e in rec.of(m.Spoke) if e.conversation_id is not None]
     assert len(conversation_lines) == 6
@@ -128,7 +133,9 @@ def test_pairs_cool_down_before_talking_again(tiny_content, tmp_path) -> None:
         return Reply(content="wait()")
 
     with LLMServer(respond) as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, cooldown_turns=3)
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, cooldown_turns=3
+        )
         run(sim, 4)
         later = [r for r in server.requests if npc_of(r) == "Ada" and not is_conversation(r)]
     starts = [e for e in rec.of(m.ConversationStarted)]
@@ -177,7 +184,9 @@ def test_a_villager_in_a_conversation_cannot_be_drawn_into_another(tiny_content,
 
         asyncio.run(main())
     assert "Bjorn is already in a conversation" in "\n".join(sim.warnings)
-    assert "Wanted to talk with Bjorn, but Bjorn is already in a conversation" in log_text(sim, "Cora")
+    assert "Wanted to talk with Bjorn, but Bjorn is already in a conversation" in log_text(
+        sim, "Cora"
+    )
 
 
 def test_player_conversation_through_the_manager(tiny_content, tmp_path) -> None:
@@ -211,11 +220,13 @@ def test_player_conversation_through_the_manager(tiny_content, tmp_path) -> None
         convo = [r for r in server.requests if is_conversation(r)]
     texts = [e.text for e in rec.of(m.DialogueMessage)]
     assert texts[-1] == "The pond? Full of frogs."
-    assert 'the traveller' in convo[0]["messages"][0]["content"]
+    assert "the traveller" in convo[0]["messages"][0]["content"]
     assert '"What about the pond?"' in convo[0]["messages"][1]["content"]  # control char gone
     log = log_text(sim, "Ada")
     assert "### Conversation with Player (Turn 0 at 5,1)\nInitiated by: Player" in log
-    assert "- Player: What about the pond?\n- Ada: The pond? Full of frogs.\nEnded by: Player" in log
+    assert (
+        "- Player: What about the pond?\n- Ada: The pond? Full of frogs.\nEnded by: Player" in log
+    )
     assert not sim.gate.paused
 
 
@@ -250,7 +261,9 @@ def test_player_closing_mid_reply_drops_the_reply_and_resumes(tiny_content, tmp_
 
 def test_enter_with_nobody_adjacent_gives_a_hint(tiny_content, tmp_path) -> None:
     with LLMServer() as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True)
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True
+        )
         sim.handle(m.TalkToNeighbour())
         asyncio.run(sim.aclose())
     assert rec.of(m.Notice)[0].text.startswith("Nobody to talk to")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pygame
 import pytest
-
-from game.ui.hud import BAR_HEIGHT
 from game.ui.sprites import Tileset
-from game.ui.states import DialogueState, HelpState, PlayingState, QuitState
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, loopback_brain
 from uikit import Harness
+
+from game.ui.hud import BAR_HEIGHT
+from game.ui.states import DialogueState, HelpState, PlayingState, QuitState
 
 
 def still_villagers(answer: str = 'say("Frogs everywhere this spring.")'):
@@ -62,9 +62,13 @@ def test_blocked_by_trees_walls_water_and_villagers(harness) -> None:
 
 
 def test_held_key_keeps_walking_at_a_steady_pace(harness) -> None:
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN, mod=0, unicode="", scancode=0))
+    pygame.event.post(
+        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN, mod=0, unicode="", scancode=0)
+    )
     harness.until(lambda: harness.tile() == (1, 6), timeout=5)
-    pygame.event.post(pygame.event.Event(pygame.KEYUP, key=pygame.K_DOWN, mod=0, unicode="", scancode=0))
+    pygame.event.post(
+        pygame.event.Event(pygame.KEYUP, key=pygame.K_DOWN, mod=0, unicode="", scancode=0)
+    )
     harness.frames(20)
     assert harness.tile() == (1, 6)  # walked down to the bottom edge, then stopped at the trees
 
@@ -177,3 +181,64 @@ def test_enter_with_nobody_near_shows_a_hint(harness) -> None:
     assert harness.until(lambda: harness.game.notices.text is not None)
     assert harness.game.notices.text.startswith("Nobody to talk to")
     assert isinstance(harness.game.states[-1], PlayingState)
+
+
+def test_npc_turns_to_the_player_and_the_box_opens_with_its_line(tiny_content, tmp_path) -> None:
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content='say("Mind the frogs!")')
+        user = request["messages"][1]["content"]
+        if "You are Ada" in request["messages"][0]["content"] and "Next to you: Player" in user:
+            return Reply(content='start_conversation_with(Player, "Ah, a traveller! Welcome.")')
+        return Reply(content="wait()")
+
+    with LLMServer(respond) as server:
+        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path)
+        try:
+            game = h.game
+            walk_next_to_ada(h)
+            assert h.until(lambda: isinstance(game.states[-1], DialogueState), 5)
+            assert game.dialogue.npc_name == "Ada"
+            assert "Ah, a traveller! Welcome." in game.bubbles.live()["Ada"].text
+            assert any("Ah, a traveller" in b.html_text for b in game.dialogue.messages)
+            h.type("Hello Ada")
+            h.key(pygame.K_RETURN)
+            assert h.until(
+                lambda: any("Mind the frogs" in b.html_text for b in game.dialogue.messages)
+            )
+            h.key(pygame.K_ESCAPE)
+            assert h.until(lambda: game.hud_state.paused_reasons == ())
+        finally:
+            h.close()
+    log = (tmp_path / "ada.md").read_text()
+    assert "### Conversation with Player" in log and "Initiated by: Ada" in log
+    assert "- Ada: Ah, a traveller! Welcome.\n- Player: Hello Ada\n- Ada: Mind the frogs!" in log
+
+
+def test_talking_on_the_offline_brain(real_content, tmp_path) -> None:
+    from game.brains.offline import OfflineBrain
+
+    h = Harness(real_content, OfflineBrain(0), tmp_path)
+    try:
+        game = h.game
+        h.key(pygame.K_SPACE)  # hold the turns so nobody wanders off
+        assert h.until(lambda: game.hud_state.paused_reasons == ("paused by the player",))
+        # the player spawns at (23, 19) and Pip stands at the well at (22, 18): diagonal
+        h.key(pygame.K_RETURN)
+        assert h.until(lambda: isinstance(game.states[-1], DialogueState))
+        assert game.dialogue.npc_name == "Pip"
+        h.type("Did you find a key?")
+        h.key(pygame.K_RETURN)
+        import html
+
+        from game.brains.prompts import relevant_knowledge
+
+        pip = next(n for n in real_content.npcs if n.name == "Pip")
+        expected = html.escape(relevant_knowledge(pip, "Did you find a key?", 1)[0])
+        assert "key" in expected.lower()
+        assert h.until(lambda: any(expected in b.html_text for b in game.dialogue.messages))
+        h.key(pygame.K_ESCAPE)
+        assert h.until(lambda: isinstance(game.states[-1], PlayingState))
+    finally:
+        h.close()
+    assert "Initiated by: Player" in (tmp_path / "pip.md").read_text()

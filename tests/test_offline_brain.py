@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from simkit import make_sim, run
+
 from game.brains.base import ConversationRequest
 from game.brains.offline import OfflineBrain
 from game.sim import messages as m
 from game.sim.directives import parse_directives, parse_reply
 from game.world import build_world
-from simkit import make_sim, run
 
 
 def offline_run(content, tmp_path, seed: int, turns: int = 15) -> list[str]:
@@ -60,9 +61,14 @@ def test_answers_the_player_from_knowledge(real_content) -> None:
         words = [w.strip(".,!?'\"") for w in fact.split() if len(w) > 4][:3]
         question = "Tell me about " + " ".join(words) + "?"
         request = ConversationRequest(
-            persona=npc, turn=1, perception=world.perceive(npc.name), memory="",
-            partner="Player", partner_is_player=True,
-            history=(("Player", question),), messages_left=99,
+            persona=npc,
+            turn=1,
+            perception=world.perceive(npc.name),
+            memory="",
+            partner="Player",
+            partner_is_player=True,
+            history=(("Player", question),),
+            messages_left=99,
         )
         reply = asyncio.run(brain.converse(request))
         answer, warnings = parse_reply(reply.text, who=npc.name)
@@ -74,9 +80,14 @@ def test_says_goodbye_when_the_player_does(real_content) -> None:
     npc = real_content.npcs[0]
     world = build_world(real_content)
     request = ConversationRequest(
-        persona=npc, turn=1, perception=world.perceive(npc.name), memory="",
-        partner="Player", partner_is_player=True,
-        history=(("Player", "Thanks, goodbye!"),), messages_left=99,
+        persona=npc,
+        turn=1,
+        perception=world.perceive(npc.name),
+        memory="",
+        partner="Player",
+        partner_is_player=True,
+        history=(("Player", "Thanks, goodbye!"),),
+        messages_left=99,
     )
     answer, _ = parse_reply(asyncio.run(OfflineBrain(0).converse(request)).text)
     assert answer is not None and answer.message in npc.lines.farewells

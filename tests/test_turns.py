@@ -6,11 +6,11 @@ import asyncio
 import time
 
 import pytest
+from llm_server import LLMServer, Reply
+from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
 
 from game.sim import messages as m
 from game.sim.pause import PLAYER
-from llm_server import LLMServer, Reply
-from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
 
 
 def by_npc(table: dict[str, str], default: str = "wait()"):
@@ -42,9 +42,7 @@ def test_thinking_is_concurrent_but_acting_is_in_order(tiny_content, tmp_path) -
         return Reply(content=f'say("{name} here")', delay=delays[name])
 
     with LLMServer(respond) as server:
-        sim, rec = make_sim(
-            tiny_content, loopback_brain(server.base_url), tmp_path, concurrency=3
-        )
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, concurrency=3)
         started = time.monotonic()
         run(sim, 1)
         elapsed = time.monotonic() - started
@@ -123,9 +121,7 @@ def test_walks_are_capped_per_turn_and_remembered(tiny_content, tmp_path) -> Non
 
 def test_pause_gate_stops_a_walk_within_a_step_and_resumes(tiny_content, tmp_path) -> None:
     with LLMServer(by_npc({"Cora": "move_to(1, 6)"})) as server:
-        sim, rec = make_sim(
-            tiny_content, loopback_brain(server.base_url), tmp_path, step_time=0.05
-        )
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, step_time=0.05)
 
         async def main() -> list[int]:
             task = asyncio.ensure_future(sim.run(1))
@@ -152,7 +148,9 @@ def test_pause_gate_stops_a_walk_within_a_step_and_resumes(tiny_content, tmp_pat
     "fault",
     ["http_429", "http_500", "http_503", "hang", "drop", "malformed", "empty", "null_content"],
 )
-def test_a_failing_call_makes_that_npc_wait_and_the_turn_goes_on(tiny_content, tmp_path, fault) -> None:
+def test_a_failing_call_makes_that_npc_wait_and_the_turn_goes_on(
+    tiny_content, tmp_path, fault
+) -> None:
     def respond(request):
         if npc_of(request) == "Bjorn":
             return Reply(fault=fault)
@@ -204,7 +202,7 @@ def test_say_is_heard_within_range_and_remembered(tiny_content, tmp_path) -> Non
     assert 'Heard Ada: "The frogs are loud tonight"' in log_text(sim, "Bjorn")
     assert "Heard Ada" not in log_text(sim, "Cora")  # too far away
     requests_text = log_text(sim, "Ada")
-    assert '## Turn 1 at 5,1' in requests_text
+    assert "## Turn 1 at 5,1" in requests_text
     assert '- Said: "The frogs are loud tonight"' in requests_text
 
 

@@ -44,9 +44,13 @@ class Harness:
         return False
 
     def key(self, key: int, *, hold_frames: int = 1, unicode: str = "") -> None:
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=unicode, scancode=0))
+        pygame.event.post(
+            pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=unicode, scancode=0)
+        )
         self.frames(hold_frames)
-        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, mod=0, unicode=unicode, scancode=0))
+        pygame.event.post(
+            pygame.event.Event(pygame.KEYUP, key=key, mod=0, unicode=unicode, scancode=0)
+        )
         self.frames(1)
 
     def type(self, text: str) -> None:

@@ -59,7 +59,8 @@ class Game:
         self.view = pygame.Rect(0, BAR_HEIGHT, w, h - BAR_HEIGHT)
         self.camera = Camera(self.view, self.map_layer.size_px)
         self.actors = Actors(self.tile, self.small_font)
-        self.actors.add(PLAYER_NAME, CharacterSprites.load(PLAYER_PALETTE), content.map.player_spawn)
+        player_sprites = CharacterSprites.load(PLAYER_PALETTE)
+        self.actors.add(PLAYER_NAME, player_sprites, content.map.player_spawn)
         for npc in content.npcs:
             a = npc.appearance
             palette = Palette(
@@ -237,7 +238,9 @@ def run_game(
         turn_interval=interval,
         max_exchanges=max(1, args.max_exchanges),
     )
-    worker = SimWorker(lambda emit: Simulation(content, brain, config, emit, model=model), args.turns)
+    worker = SimWorker(
+        lambda emit: Simulation(content, brain, config, emit, model=model), args.turns
+    )
     pygame.init()
     pygame.display.set_caption(f"Hamlet - {content.map.name}")
     pygame.display.set_mode(args.window)

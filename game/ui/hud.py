@@ -65,7 +65,8 @@ class Hud:
             self._surface.blit(
                 text, (self.width - text.get_width() - 10, (BAR_HEIGHT - text.get_height()) // 2)
             )
-            pygame.draw.line(self._surface, (90, 74, 70), (0, BAR_HEIGHT - 1), (self.width, BAR_HEIGHT - 1))
+            edge = BAR_HEIGHT - 1
+            pygame.draw.line(self._surface, (90, 74, 70), (0, edge), (self.width, edge))
         target.blit(self._surface, (0, 0))
 
 

@@ -1,0 +1,144 @@
+"""The headless command, brain selection from the command line, and the worker thread."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+from conftest import ROOT
+from llm_server import LLMServer, Reply
+from simkit import is_conversation, npc_of
+
+from game.brains import OfflineBrain, OpenAIBrain
+from game.cli import build_parser, choose_brain
+from game.sim import messages as m
+from game.sim.simulation import SimConfig, Simulation
+from game.sim.worker import SimWorker
+
+
+def headless(
+    *args: str, env: dict[str, str] | None = None, cwd=None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--headless", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full_env,
+        cwd=cwd,
+    )
+
+
+def test_headless_offline_run_prints_the_village_and_exits_0(tmp_path) -> None:
+    result = headless("--turns", "20", "--seed", "4", "--log-dir", str(tmp_path / "logs"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "No model configured: using the offline brain" in out
+    assert "OPENAI_API_KEY" in out  # says how to switch
+    lines = [line for line in out.splitlines() if line.startswith("[T")]
+    assert len(lines) >= 60
+    assert re.search(r"^\[T\d+\] \w+ moves (to|near) ", out, re.M)
+    assert re.search(r'^\[T\d+\] \w+ ".+"$', out, re.M)
+    assert f"Logs: {tmp_path / 'logs'}" in out
+    assert "Ran 20 turns" in out
+    logs = sorted(p.name for p in (tmp_path / "logs").glob("*.md"))
+    assert len(logs) == 8 and "marta.md" in logs
+    assert "## Turn 20 at " in (tmp_path / "logs" / "marta.md").read_text()
+    assert "Traceback" not in result.stderr
+
+
+def test_headless_same_seed_same_output(tmp_path) -> None:
+    a = headless("--turns", "8", "--seed", "11", "--log-dir", str(tmp_path / "a")).stdout
+    b = headless("--turns", "8", "--seed", "11", "--log-dir", str(tmp_path / "b")).stdout
+    strip = lambda text: [l for l in text.splitlines() if l.startswith("[T")]  # noqa: E731
+    assert strip(a) == strip(b)
+
+
+def test_headless_drives_villagers_by_a_model_on_base_url(tmp_path) -> None:
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        return Reply(
+            content=f'say("{npc_of(request)} speaks through the model")',
+            prompt_tokens=50,
+            completion_tokens=5,
+        )
+
+    with LLMServer(respond) as server:
+        result = headless(
+            "--turns",
+            "2",
+            "--base-url",
+            server.base_url,
+            "--model",
+            "local-test",
+            "--log-dir",
+            str(tmp_path),
+            env={"OPENAI_API_KEY": "sk-sentinel-do-not-print"},
+        )
+        assert server.request_count == 16
+    assert result.returncode == 0, result.stderr
+    assert "Using the model local-test @ 127.0.0.1" in result.stdout
+    assert '[T1] Marta "Marta speaks through the model"' in result.stdout
+    assert "880 tokens" in result.stdout
+    assert "sk-sentinel-do-not-print" not in result.stdout + result.stderr
+
+
+def test_brain_choice_from_flags_and_environment(monkeypatch) -> None:
+    parse = build_parser().parse_args
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    brain, text, _ = choose_brain(parse([]))
+    assert isinstance(brain, OfflineBrain) and "offline" in text
+    brain, _, model = choose_brain(parse(["--provider", "ollama"]))
+    assert isinstance(brain, OpenAIBrain) and brain.base_url == "http://localhost:11434/v1"
+    assert model == "llama3.2" and brain.label == "llama3.2 @ localhost:11434"
+    brain, _, _ = choose_brain(parse(["--provider", "lmstudio", "--model", "qwen"]))
+    assert brain.base_url == "http://localhost:1234/v1" and brain.model == "qwen"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    brain, _, model = choose_brain(parse([]))
+    assert isinstance(brain, OpenAIBrain) and model == "gpt-4o-mini"
+    assert "sk-x" not in repr(brain)
+    brain, _, _ = choose_brain(parse(["--offline"]))
+    assert isinstance(brain, OfflineBrain)
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    brain, _, _ = choose_brain(parse([]))
+    assert isinstance(brain, OpenAIBrain) and brain.base_url == "http://127.0.0.1:9/v1"
+
+
+def test_worker_thread_runs_turns_takes_commands_and_stops_promptly(real_content, tmp_path) -> None:
+    def respond(request):
+        return Reply(content="wait()", delay=5.0)  # every call still in flight at shutdown
+
+    with LLMServer(respond) as server:
+        from simkit import loopback_brain
+
+        brain = loopback_brain(server.base_url, timeout=30)
+        config = SimConfig.unpaced(tmp_path)
+        worker = SimWorker(lambda emit: Simulation(real_content, brain, config, emit))
+        worker.start()
+        worker.send(m.TogglePause())
+        deadline = time.monotonic() + 3
+        events: list[m.Event] = []
+        while time.monotonic() < deadline and not any(
+            isinstance(e, m.PauseChanged) and e.paused for e in events
+        ):
+            events += worker.drain()
+            time.sleep(0.01)
+        assert any(isinstance(e, m.EntityPlaced) for e in events)
+        assert any(isinstance(e, m.PauseChanged) and e.paused for e in events)
+        worker.send(m.TogglePause())
+        while server.in_flight == 0 and time.monotonic() < deadline + 3:
+            time.sleep(0.01)
+        assert server.in_flight > 0
+        started = time.monotonic()
+        assert worker.stop(timeout=2.0)
+        assert time.monotonic() - started < 2.0
+    assert not worker.alive
+    assert (tmp_path / "marta.md").exists()
