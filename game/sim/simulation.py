@@ -29,7 +29,7 @@ from game.sim.directives import (
 )
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, PauseGate
-from game.world import PLAYER_NAME, Pos, World, build_world, chebyshev
+from game.world import PLAYER_NAME, Pos, World, build_world
 
 if TYPE_CHECKING:
     from game.brains.base import Brain, BrainReply
@@ -192,14 +192,37 @@ class Simulation:
         thoughts = {
             name: asyncio.ensure_future(self._think(name, limit)) for name in self.order
         }
+        # Villagers start acting strictly in turn order, but one need not finish its walk
+        # before the next begins: walks overlap, so the village moves together. Every step
+        # and action is still checked against the world (and the pause gate) as it happens.
+        acting: list[asyncio.Future[None]] = []
+        previous: asyncio.Event | None = None
         try:
             for name in self.order:
-                directives = await thoughts[name]
-                await self._act_turn(name, directives)
+                started = asyncio.Event()
+                act = self._act_in_order(name, thoughts[name], previous, started)
+                acting.append(asyncio.ensure_future(act))
+                previous = started
+            await asyncio.gather(*acting)
         finally:
-            for task in thoughts.values():
+            for task in (*thoughts.values(), *acting):
                 task.cancel()
-            await asyncio.gather(*thoughts.values(), return_exceptions=True)
+            await asyncio.gather(*thoughts.values(), *acting, return_exceptions=True)
+
+    async def _act_in_order(
+        self,
+        name: str,
+        thought: asyncio.Future[tuple[Directive, ...]],
+        after: asyncio.Event | None,
+        started: asyncio.Event,
+    ) -> None:
+        try:
+            directives = await thought
+            if after is not None:
+                await after.wait()
+        finally:
+            started.set()  # never hold up the villagers after this one
+        await self._act_turn(name, directives)
 
     async def _think(self, name: str, limit: asyncio.Semaphore) -> tuple[Directive, ...]:
         async with limit:
@@ -229,14 +252,12 @@ class Simulation:
     def decision_request(self, name: str) -> DecisionRequest:
         state = self.npcs[name]
         me = self.world.entities[name]
-        places = sorted(
-            self.world.grid.landmarks, key=lambda lm: (chebyshev(lm.centre, me.pos), lm.name)
-        )
+        places = self.world.grid.nearest_landmarks(me.pos, 8)
         return DecisionRequest(
             persona=state.spec,
             turn=self.turn,
             perception=self.world.perceive(name),
-            places=tuple((lm.name, lm.centre) for lm in places[:8]),
+            places=tuple((lm.name, lm.centre) for lm in places),
             heard=tuple(state.heard[-6:]),
             memory=self.memory[name].recent(self.config.memory_budget),
             directives_help=self.directives_help,
@@ -325,7 +346,9 @@ class Simulation:
             self.note(name, f"- Could not go to ({target[0]},{target[1]}): {reason}.")
             state.destination = None
             return
-        path = world.find_path(entity.pos, goal) or world.find_path(
+        # People block only near the walker (they move on); the fallback plans through them.
+        avoid = self.config.max_steps_per_turn + 2
+        path = world.find_path(entity.pos, goal, block_within=avoid) or world.find_path(
             entity.pos, goal, through_entities=True
         )
         if path is None:
@@ -350,7 +373,7 @@ class Simulation:
                     self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
                     break
                 replanned = True
-                new_path = world.find_path(entity.pos, goal)
+                new_path = world.find_path(entity.pos, goal, block_within=avoid)
                 if new_path is None:
                     self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
                     break
