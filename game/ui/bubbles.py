@@ -248,6 +248,7 @@ class SpeechBubbles:
         view: pygame.Rect,
     ) -> None:
         """Blit each live bubble with its tail tip on its speaker's anchor, kept inside ``view``."""
+        placed: list[pygame.Rect] = []
         for speaker, bubble in self._bubbles.items():
             anchor = anchors.get(speaker)
             if anchor is None:
@@ -256,7 +257,16 @@ class SpeechBubbles:
             w, h = image.get_size()
             x = min(anchor[0] - w // 2, view.right - w)
             y = min(anchor[1] - h + 1, view.bottom - h)
-            surface.blit(image, (max(x, view.left), max(y, view.top)))
+            rect = pygame.Rect(max(x, view.left), max(y, view.top), w, h)
+            # Neighbours talking side by side: stack the newer bubble above the older one
+            # rather than over it, as long as it stays in view.
+            for _ in range(len(placed)):
+                hit = rect.collidelist(placed)
+                if hit < 0 or placed[hit].top - h - 2 < view.top:
+                    break
+                rect.bottom = placed[hit].top - 2
+            placed.append(rect)
+            surface.blit(image, rect)
 
     def live(self) -> dict[str, BubbleInfo]:
         """Speaker -> what their bubble currently shows (for tests)."""

@@ -16,7 +16,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Enter", "talk to the villager next to you"),
     ("Escape", "close the dialogue or this card; quit"),
     ("Space", "pause or resume the turns"),
-    ("+ / -", "slower or faster turns"),
+    ("+ / -", "faster or slower turns"),
     ("L", "show or hide the conversation feed"),
     ("Tab", "follow the running conversation / the player"),
     ("F1", "show or hide this help"),
