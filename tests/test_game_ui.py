@@ -245,3 +245,41 @@ def test_talking_on_the_offline_brain(real_content, tmp_path) -> None:
     finally:
         h.close()
     assert "Initiated by: Player" in (tmp_path / "pip.md").read_text()
+
+
+def test_plus_and_minus_change_the_pace(harness) -> None:
+    game = harness.game
+    assert harness.until(lambda: game.hud_state.turn_interval == 0.05)
+    harness.key(pygame.K_MINUS)
+    harness.key(pygame.K_KP_MINUS)
+    assert harness.until(lambda: game.hud_state.turn_interval > 0.1)
+    slower = game.hud_state.turn_interval
+    harness.key(pygame.K_PLUS)
+    harness.key(pygame.K_KP_PLUS)
+    assert harness.until(lambda: game.hud_state.turn_interval < slower)
+    assert f"every {game.hud_state.turn_interval:g}s" in game.hud_state.text()[0]
+
+
+def test_closing_the_window_quits_within_a_second(tiny_content, tmp_path) -> None:
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from game.ui.app import run_game
+
+    with LLMServer(lambda request: Reply(content="wait()", delay=3.0)) as server:
+        args = SimpleNamespace(
+            seed=0, concurrency=4, turn_interval=0.1, max_exchanges=6, turns=None, window=(640, 480)
+        )
+        posted: list[float] = []
+
+        def close_soon() -> None:
+            time.sleep(1.5)  # calls are in flight by now
+            posted.append(time.monotonic())
+            pygame.event.post(pygame.event.Event(pygame.QUIT))
+
+        threading.Thread(target=close_soon, daemon=True).start()
+        assert run_game(tiny_content, loopback_brain(server.base_url), args, tmp_path, None) == 0
+        elapsed = time.monotonic() - posted[0]
+    assert elapsed < 1.0, elapsed
+    assert (tmp_path / "ada.md").exists()

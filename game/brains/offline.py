@@ -52,7 +52,7 @@ class OfflineBrain:
             partner = rng.choice(sorted(villagers))
             opening = self._opening(request, partner, rng)
             return BrainReply(f"start_conversation_with({partner}, {_quote(opening)})")
-        if "Player" in talkable and roll > 0.88:
+        if "Player" in talkable and roll > 0.88 and request.turn > 3:
             line = rng.choice(persona.lines.greetings)
             return BrainReply(f"start_conversation_with(Player, {_quote(line)})")
 

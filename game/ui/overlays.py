@@ -31,18 +31,24 @@ def _panel(size: tuple[int, int]) -> pygame.Surface:
     return panel
 
 
-def help_card(title_font: pygame.font.Font, font: pygame.font.Font) -> pygame.Surface:
+def help_card(
+    title_font: pygame.font.Font, font: pygame.font.Font, footer: tuple[str, ...] = ()
+) -> pygame.Surface:
     rows = [(font.render(k, True, INK), font.render(v, True, FAINT)) for k, v in KEYS]
+    notes = [font.render(line, True, FAINT) for line in footer]
     key_w = max(k.get_width() for k, _ in rows)
     text_w = max(v.get_width() for _, v in rows)
     line_h = max(k.get_height() for k, _ in rows) + 8
     title = title_font.render("Hamlet - keys", True, INK)
-    panel = _panel((key_w + text_w + 80, 70 + line_h * len(rows)))
+    width = max(key_w + text_w + 80, *(n.get_width() + 56 for n in notes))
+    panel = _panel((width, 70 + line_h * (len(rows) + len(notes) + (1 if notes else 0))))
     panel.blit(title, ((panel.get_width() - title.get_width()) // 2, 16))
     for i, (k, v) in enumerate(rows):
         y = 56 + i * line_h
         panel.blit(k, (28, y))
         panel.blit(v, (52 + key_w, y))
+    for i, note in enumerate(notes):
+        panel.blit(note, (28, 56 + (len(rows) + 1 + i) * line_h - line_h // 2))
     return panel
 
 

@@ -138,7 +138,12 @@ class HelpState(_CardState):
     """F1: the list of keys. F1 or Escape closes it."""
 
     def _card(self, game: Game) -> pygame.Surface:
-        return help_card(game.title_font, game.font)
+        brain = game.hud_state.brain
+        footer = [f"Brain: {brain}."]
+        if brain == "offline":
+            footer.append("To use a model: set OPENAI_API_KEY, or start with --base-url URL")
+            footer.append("or --provider ollama|lmstudio (see python main.py --help).")
+        return help_card(game.title_font, game.font, tuple(footer))
 
     def handle(self, game: Game, event: pygame.event.Event) -> Transition:
         if _global_key(game, event):
