@@ -99,11 +99,14 @@ class OpenAIBrain:
         except (openai.APITimeoutError, asyncio.TimeoutError) as exc:
             raise BrainError("timeout", f"no answer within {self.timeout:g} s") from exc
         except openai.APIStatusError as exc:
-            raise BrainError(f"http {exc.status_code}", _short(exc.message)) from exc
+            # The server's error text may echo our key back (some echo the Authorization
+            # header): keep it out of the detail, and drop the chained exception that
+            # would print it in any traceback.
+            raise BrainError(f"http {exc.status_code}", self._redact(_short(exc.message))) from None
         except openai.APIConnectionError as exc:
             raise BrainError("connection", "could not reach the model server") from exc
         except (openai.OpenAIError, ValueError, KeyError, TypeError) as exc:
-            raise BrainError("bad response", _short(str(exc))) from exc
+            raise BrainError("bad response", self._redact(_short(str(exc)))) from exc
 
         usage = Usage()
         raw_usage = getattr(response, "usage", None)
@@ -116,7 +119,14 @@ class OpenAIBrain:
         content = choices[0].message.content if choices and choices[0].message else None
         if not isinstance(content, str) or not content.strip():
             raise BrainError("empty", "the model answered with no text", usage)
-        return BrainReply(content, usage)
+        return BrainReply(self._redact(content), usage)
+
+    def _redact(self, text: str) -> str:
+        """``text`` without our API key in it, should a server have echoed it back."""
+        key = self._api_key
+        if len(key) >= 8 and key != PLACEHOLDER_KEY and key in text:
+            return text.replace(key, "[redacted]")
+        return text
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -7,7 +7,9 @@ problem: it gathers all it can find, then raises :class:`ContentError` once.
 
 from __future__ import annotations
 
+import json
 import os
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,14 +61,40 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def _key(part: str) -> str:
+    """A mapping key as shown in a field name. A key with a colon (which separates file,
+    field and message), a line break or other odd characters is quoted, the colon
+    written \\u003a, so every problem stays ``file: field: message`` on one line."""
+    if part and part == part.strip() and ":" not in part and part.isprintable():
+        return part
+    return json.dumps(part, ensure_ascii=False).replace(":", "\\u003a")
+
+
 def _field_name(loc: tuple[int | str, ...]) -> str:
     name = ""
     for part in loc:
         if isinstance(part, int):
             name += f"[{part}]"
         else:
-            name += f".{part}" if name else str(part)
+            key = _key(str(part))
+            name += f".{key}" if name else key
     return name or "(top level)"
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel = 3
+_SHOWN.maxstring = 60
+_SHOWN.maxother = 60
+_SHOWN.maxlong = 40
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
+
+
+def _shown(value: object) -> str:
+    """A value as quoted in a problem: short, on one line, whatever it is."""
+    try:
+        return _SHOWN.repr(value)
+    except Exception:  # noqa: BLE001 - a value too odd to show must not hide the problem
+        return f"a {type(value).__name__}"
 
 
 _TYPE_WORDS = {
@@ -92,17 +120,17 @@ def _describe(error: Any) -> str:
     if kind == "extra_forbidden":
         return "unknown field (check the spelling)"
     if kind in _TYPE_WORDS:
-        return f"expected {_TYPE_WORDS[kind]}, got {value!r}"
+        return f"expected {_TYPE_WORDS[kind]}, got {_shown(value)}"
     if kind == "string_pattern_mismatch":
-        return f"expected a colour like \"#a0b1c2\", got {value!r}"
+        return f"expected a colour like \"#a0b1c2\", got {_shown(value)}"
     if kind == "literal_error":
-        return f"expected {error['ctx']['expected']}, got {value!r}"
+        return f"expected {error['ctx']['expected']}, got {_shown(value)}"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     message = message.replace("Input should be", "expected").replace("input should be", "expected")
     if kind not in {"value_error"} and value is not None and not isinstance(value, dict):
-        message += f", got {value!r}"
-    return message
+        message += f", got {_shown(value)}"
+    return " ".join(message.split())
 
 
 def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -117,8 +145,15 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Prob
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(shown, where, f"YAML syntax error: {problem}")]
+        problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
+        return None, [Problem(shown, where, f"YAML syntax error: {' '.join(problem.split())}")]
+    except RecursionError:
+        return None, [Problem(shown, "(file)", "lists or mappings are nested too deeply")]
+    except ValueError as exc:  # e.g. a number with more digits than Python will convert
+        detail = " ".join(str(exc).split(":")[0].split()) or "a value cannot be read"
+        if "digits" in detail:
+            detail = "a number has too many digits (at most 4300)"
+        return None, [Problem(shown, "(file)", f"cannot be read: {detail}")]
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         return None, [Problem(shown, "(top level)", f"expected a mapping of fields, got {kind}")]
@@ -128,6 +163,8 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Prob
 def _validate(model: type[M], data: dict[str, Any], shown: str) -> tuple[M | None, list[Problem]]:
     try:
         return model.model_validate(data), []
+    except RecursionError:
+        return None, [Problem(shown, "(file)", "lists or mappings are nested too deeply")]
     except ValidationError as exc:
         return None, [
             Problem(shown, _field_name(tuple(err["loc"])), _describe(err)) for err in exc.errors()

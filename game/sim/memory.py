@@ -30,7 +30,8 @@ class MemoryLog:
             self._write(f"# {name} - memory log\n\n")
 
     def _write(self, text: str) -> None:
-        data = text.encode("utf-8")
+        # "replace": a stray lone surrogate must cost one character, not the whole entry.
+        data = text.encode("utf-8", errors="replace")
         written = os.write(self._fd, data)
         while written < len(data):  # a regular file takes it all at once; be safe anyway
             written += os.write(self._fd, data[written:])
