@@ -7,6 +7,7 @@ budget, so its size does not grow with the village.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -15,15 +16,22 @@ if TYPE_CHECKING:
     from game.content.models import NpcSpec
     from game.world import Perception
 
-MAX_PLACES = 8
-MAX_KNOWLEDGE_IN_DECISION = 3
+MAX_PLACES = 6
+MAX_KNOWLEDGE_IN_DECISION = 2
+MAX_SEEN_IN_DECISION = 5  # people listed with where they are and what they do
+MAX_HEARD = 3  # the newest lines heard since the last turn...
+MAX_HEARD_CHARS = 100  # ...each cut to this length
+#: The whole decision prompt, in characters: memory gets what the rest leaves.
+DECISION_BUDGET = 2400
+MIN_MEMORY_ROOM = 300  # below this, the situation is told more briefly
 _WORD = re.compile(r"[a-z']{3,}")
 
 
-def words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # the same facts and lines are matched over and over
+def words(text: str) -> frozenset[str]:
     """Lower-case content words, plural 's' dropped, for cheap keyword matching."""
     found = (w.removesuffix("'s").strip("'") for w in _WORD.findall(text.lower()))
-    return {w.rstrip("s") if len(w) > 4 else w for w in found if len(w) >= 3} - STOPWORDS
+    return frozenset(w.rstrip("s") if len(w) > 4 else w for w in found if len(w) >= 3) - STOPWORDS
 
 
 STOPWORDS = frozenset(
@@ -47,6 +55,35 @@ def relevant_knowledge(persona: NpcSpec, cues: str, limit: int) -> list[str]:
     return [fact for _, _, fact in sorted(scored)[:limit]]
 
 
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+_ENTRY_START = re.compile(r"\n(?=#{2,3} )")  # a memory entry starts with "## " or "### "
+
+
+def fit_entries(memory: str, room: int) -> str:
+    """The newest whole memory entries that fit in ``room`` characters, oldest first.
+
+    When even the newest entry is too long, its start is kept, as
+    ``MemoryLog.recent`` does.
+    """
+    if len(memory) <= room:
+        return memory
+    if room < 40:  # not enough for anything useful
+        return ""
+    kept: list[str] = []
+    used = 0
+    for entry in reversed(_ENTRY_START.split(memory)):
+        if used + len(entry) + 1 > room:
+            if not kept:
+                kept.append(_cut(entry, room))
+            break
+        kept.append(entry)
+        used += len(entry) + 1
+    return "\n".join(reversed(kept))
+
+
 def _persona_block(persona: NpcSpec) -> str:
     return (
         f"You are {persona.name}, a villager. {persona.description.strip()}\n"
@@ -55,12 +92,16 @@ def _persona_block(persona: NpcSpec) -> str:
     )
 
 
-def _world_block(p: Perception, places: tuple[tuple[str, tuple[int, int]], ...] = ()) -> str:
+def _world_block(
+    p: Perception,
+    places: tuple[tuple[str, tuple[int, int]], ...] = (),
+    max_seen: int | None = None,
+) -> str:
     where = p.here or (f"near {p.near}" if p.near else "in the open")
     lines = [f"You are at ({p.pos[0]}, {p.pos[1]}), on {p.tile}, {where}."]
     if p.seen:
         people = "; ".join(
-            f"{s.name} at ({s.pos[0]}, {s.pos[1]}), {s.activity}" for s in p.seen
+            f"{s.name} at ({s.pos[0]}, {s.pos[1]}), {s.activity}" for s in p.seen[:max_seen]
         )
         lines.append(f"You see: {people}.")
     else:
@@ -83,21 +124,45 @@ def decision_messages(req: DecisionRequest) -> list[dict[str, str]]:
             *(["Things you know: " + " ".join(facts)] if facts else []),
             "Decide what you do this turn. Answer ONLY with directives, one per line, "
             f"at most {req.max_directives}:",
-            req.directives_help,
-            "Start a conversation only with someone next to you; it ends your turn.",
+            req.directives_help,  # it says who may be talked to, and that it ends the turn
         ]
     )
-    user = [f"Turn {req.turn}.", _world_block(req.perception, req.places)]
-    if req.walking_to is not None:
-        user.append(f"You were on your way to ({req.walking_to[0]}, {req.walking_to[1]}).")
-    if req.unavailable:
-        user.append(f"Not available to talk now: {', '.join(req.unavailable)}.")
-    if req.heard:
-        user.append("You heard: " + " | ".join(req.heard))
-    if req.memory:
-        user.append("Your recent memory:\n" + req.memory)
-    user.append("Your directives:")
+    # However crowded the spot, the prompt keeps to its budget: memory, the part that can
+    # best be shortened, gets the room the rest leaves (newest entries first). When that is
+    # too little, fewer people, places and lines heard are listed to make room for it.
+    for seen, places, heard in ((MAX_SEEN_IN_DECISION, MAX_PLACES, MAX_HEARD), (3, 4, 2)):
+        user = _decision_situation(req, seen, places, heard)
+        used = len(system) + sum(len(part) + 1 for part in user) + len(_MEMORY + _ANSWER) + 1
+        room = DECISION_BUDGET - used
+        if room >= MIN_MEMORY_ROOM or len(req.memory) <= room:
+            break
+    memory = fit_entries(req.memory, room)
+    if memory:
+        user.append(_MEMORY + memory)
+    user.append(_ANSWER)
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(user)}]
+
+
+_MEMORY = "Your recent memory:\n"
+_ANSWER = "Your directives:"
+
+
+def _decision_situation(
+    req: DecisionRequest, max_seen: int, max_places: int, max_heard: int
+) -> list[str]:
+    """The user message's lines before the memory: where, who, what was heard."""
+    lines = [
+        f"Turn {req.turn}.",
+        _world_block(req.perception, req.places[:max_places], max_seen),
+    ]
+    if req.walking_to is not None:
+        lines.append(f"You were on your way to ({req.walking_to[0]}, {req.walking_to[1]}).")
+    if req.unavailable:
+        lines.append(f"Not available to talk now: {', '.join(req.unavailable)}.")
+    if req.heard:
+        heard = (_cut(line, MAX_HEARD_CHARS) for line in req.heard[-max_heard:])
+        lines.append("You heard: " + " | ".join(heard))
+    return lines
 
 
 def conversation_messages(req: ConversationRequest) -> list[dict[str, str]]:

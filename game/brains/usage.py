@@ -39,6 +39,8 @@ class UsageMeter:
         self.per_npc: dict[str, Usage] = defaultdict(Usage)
         self.calls = 0
         self.failures = 0
+        self._prompt = 0  # running totals: totals() is asked for after every call
+        self._completion = 0
 
     def record(self, npc: str, usage: Usage, *, failed: bool = False) -> None:
         old = self.per_npc[npc]
@@ -46,12 +48,13 @@ class UsageMeter:
             old.prompt_tokens + usage.prompt_tokens,
             old.completion_tokens + usage.completion_tokens,
         )
+        self._prompt += usage.prompt_tokens
+        self._completion += usage.completion_tokens
         self.calls += 1
         self.failures += int(failed)
 
     def totals(self) -> UsageTotals:
-        prompt = sum(u.prompt_tokens for u in self.per_npc.values())
-        completion = sum(u.completion_tokens for u in self.per_npc.values())
+        prompt, completion = self._prompt, self._completion
         price = PRICES_PER_MILLION.get(self.model or "")
         cost = None if price is None else (prompt * price[0] + completion * price[1]) / 1e6
         return UsageTotals(prompt, completion, self.calls, self.failures, cost)

@@ -16,23 +16,27 @@ from typing import TYPE_CHECKING
 
 from game.brains.base import BrainError, ConversationRequest
 from game.sim import messages as m
-from game.sim.directives import EndConversation, Say, parse_reply
+from game.sim.directives import EndConversation, Say, clean_text, parse_reply
 from game.sim.pause import CONVERSATION, DIALOGUE
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
 if TYPE_CHECKING:
     from game.sim.simulation import Simulation
+    from game.world import Perception
 
 log = logging.getLogger("hamlet.sim")
 
 MAX_INPUT = 300
 FALLBACK_LINE = "Forgive me, I've lost my thread. Let's talk another time."
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Half a UTF-16 pair cannot be encoded for the model's request or written to a log.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_player_text(text: str) -> str:
-    """Strip control characters, collapse whitespace, cap at :data:`MAX_INPUT` characters."""
-    text = " ".join(_CONTROL.sub(" ", text).split())
+    """Strip control characters and lone surrogates, collapse whitespace, cap at
+    :data:`MAX_INPUT` characters."""
+    text = " ".join(_CONTROL.sub(" ", _SURROGATE.sub("", text)).split())
     return text[:MAX_INPUT]
 
 
@@ -47,6 +51,8 @@ class Conversation:
     history: list[tuple[str, str]] = field(default_factory=list)
     ended_by: str | None = None
     reply_task: asyncio.Task[None] | None = None
+    # What each speaker sees, kept while nobody moves: turns are paused meanwhile.
+    views: dict[tuple[str, int], Perception] = field(default_factory=dict, repr=False)
 
     @property
     def npcs(self) -> list[str]:
@@ -64,6 +70,7 @@ class ConversationManager:
         self.active: Conversation | None = None
         self.dialogue_id: int | None = None  # the player's box is open on this conversation
         self.last_talked: dict[frozenset[str], int] = {}
+        self._talked_with: dict[str, dict[str, int]] = {}  # last_talked, by each person in it
         self.finished: list[Conversation] = []
         self._next_id = 1
 
@@ -77,9 +84,9 @@ class ConversationManager:
         busy = set(self.active.npcs) if self.active else set()
         if self.dialogue_id is not None:
             busy.add(PLAYER_NAME)
-        for pair, turn in self.last_talked.items():
-            if name in pair and self.sim.turn - turn < self.sim.config.cooldown_turns:
-                busy |= pair - {name}
+        for other, turn in self._talked_with.get(name, {}).items():
+            if self.sim.turn - turn < self.sim.config.cooldown_turns:
+                busy.add(other)
         return tuple(sorted(busy - {name}))
 
     def check_start(self, initiator: str, target: str) -> str | None:
@@ -167,6 +174,10 @@ class ConversationManager:
                     await self._line(conv, speaker, FALLBACK_LINE)
                 conv.ended_by = speaker
                 break
+        except asyncio.CancelledError:
+            # Only stopping the simulation cancels a talk: say so in the transcript.
+            conv.ended_by = conv.ended_by or "shutdown"
+            raise
         finally:
             if conv.ended_by is None:
                 conv.ended_by = "interrupted"
@@ -189,10 +200,13 @@ class ConversationManager:
         """Ask ``speaker``'s brain for its next line; None when it failed or made no sense."""
         sim = self.sim
         partner = conv.other(speaker)
+        view = (speaker, sim.world.moves)
+        if view not in conv.views:
+            conv.views[view] = sim.world.perceive(speaker)
         request = ConversationRequest(
             persona=sim.npcs[speaker].spec,
             turn=sim.turn,
-            perception=sim.world.perceive(speaker),
+            perception=conv.views[view],
             memory=sim.memory[speaker].recent(sim.config.memory_budget),
             partner=partner,
             partner_is_player=partner == PLAYER_NAME,
@@ -247,7 +261,8 @@ class ConversationManager:
         self.sim.emit(m.DialogueOpened(conv.id, faced))
         # The villager greets in its own words from its file: instant, no model call.
         lines = self.sim.npcs[faced].spec.lines.greetings
-        greeting = lines[(self.sim.turn + conv.id) % len(lines)]
+        # One line, like every other line said: a line break would split the transcript.
+        greeting = clean_text(lines[(self.sim.turn + conv.id) % len(lines)]) or "Hello."
         conv.history.append((faced, greeting))
         self.sim.emit(m.Spoke(faced, greeting, self.sim.turn, conv.id))
         self.sim.emit(m.DialogueMessage(conv.id, faced, greeting, False))
@@ -323,6 +338,8 @@ class ConversationManager:
                 ]
                 self.sim.memory[name].append("\n".join(lines))
         self.last_talked[frozenset({conv.initiator, conv.partner})] = self.sim.turn
+        self._talked_with.setdefault(conv.initiator, {})[conv.partner] = self.sim.turn
+        self._talked_with.setdefault(conv.partner, {})[conv.initiator] = self.sim.turn
         for name in conv.npcs:
             self.sim.world.entities[name].activity = "standing about"
         self.finished.append(conv)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from game.brains.base import BrainError, DecisionRequest, Usage
 from game.brains.usage import UsageMeter
@@ -29,7 +29,7 @@ from game.sim.directives import (
 )
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, PauseGate
-from game.world import PLAYER_NAME, Pos, World, build_world
+from game.world import PLAYER_NAME, Pos, World, build_world, manhattan
 
 if TYPE_CHECKING:
     from game.brains.base import Brain, BrainReply
@@ -75,6 +75,7 @@ class NpcState:
     heard: list[str] = field(default_factory=list)
     destination: Pos | None = None
     notes: list[str] = field(default_factory=list)  # this turn's log lines
+    route: list[Pos] = field(default_factory=list)  # the rest of the way to ``destination``
 
 
 class Simulation:
@@ -205,9 +206,10 @@ class Simulation:
                 previous = started
             await asyncio.gather(*acting)
         finally:
-            for task in (*thoughts.values(), *acting):
+            pending: list[asyncio.Future[Any]] = [*thoughts.values(), *acting]
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*thoughts.values(), *acting, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _act_in_order(
         self,
@@ -283,13 +285,11 @@ class Simulation:
 
     def _write_turn_entry(self, name: str, start: Pos, heard: list[str]) -> None:
         state = self.npcs[name]
-        perception = self.world.perceive(name)
+        seen_now = self.world.seen_by(name, 5)
         lines = [f"## Turn {self.turn} at {start[0]},{start[1]}"]
         lines += state.notes
-        if perception.seen:
-            seen = ", ".join(
-                f"{s.name} ({s.pos[0]},{s.pos[1]}, {s.activity})" for s in perception.seen[:5]
-            )
+        if seen_now:
+            seen = ", ".join(f"{s.name} ({s.pos[0]},{s.pos[1]}, {s.activity})" for s in seen_now)
             lines.append(f"- Saw: {seen}")
         for line in heard:
             lines.append(f"- Heard {line}")
@@ -327,6 +327,35 @@ class Simulation:
                 if other.name != name and other.name in self.npcs:
                     self.npcs[other.name].heard.append(f'{name}: "{text}"')
 
+    def _plan(self, state: NpcState, start: Pos, goal: Pos) -> list[Pos] | None:
+        """The tiles to step on from ``start`` to ``goal``; None if no walk leads there.
+
+        The route round walls and water is planned once per destination (through people)
+        and kept from turn to turn. People matter only on the next few tiles, as those
+        further off will have moved on: the walk goes round them with a small search and
+        rejoins the route just past them. If nobody lets it by, it walks up to them.
+        """
+        world = self.world
+        route = state.route
+        if not (route and route[-1] == goal and manhattan(route[0], start) == 1):
+            found = world.find_path(start, goal, through_entities=True)
+            if found is None:
+                return None
+            route = found
+        avoid = self.config.max_steps_per_turn + 2
+        blocked = [
+            i for i, pos in enumerate(route[:avoid]) if pos != goal and world.occupant(pos)
+        ]
+        if not blocked:
+            return list(route)
+        rejoin = blocked[-1] + 1
+        waypoint = route[rejoin]
+        budget = 8 * manhattan(start, waypoint) + 256
+        detour = world.find_path(start, waypoint, block_within=avoid, max_nodes=budget)
+        if detour is None:
+            return list(route)
+        return detour + route[rejoin + 1 :]
+
     async def walk(self, name: str, target: Pos) -> None:
         """Walk towards ``target`` one tile at a time, at most ``max_steps_per_turn``."""
         world = self.world
@@ -346,11 +375,7 @@ class Simulation:
             self.note(name, f"- Could not go to ({target[0]},{target[1]}): {reason}.")
             state.destination = None
             return
-        # People block only near the walker (they move on); the fallback plans through them.
-        avoid = self.config.max_steps_per_turn + 2
-        path = world.find_path(entity.pos, goal, block_within=avoid) or world.find_path(
-            entity.pos, goal, through_entities=True
-        )
+        path = self._plan(state, entity.pos, goal)
         if path is None:
             self.warn(f"{name}: no path to ({goal[0]}, {goal[1]}); skipped")
             self.note(name, f"- Found no way to ({goal[0]},{goal[1]}).")
@@ -373,7 +398,8 @@ class Simulation:
                     self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
                     break
                 replanned = True
-                new_path = world.find_path(entity.pos, goal, block_within=avoid)
+                state.route = path
+                new_path = self._plan(state, entity.pos, goal)
                 if new_path is None:
                     self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
                     break
@@ -384,6 +410,7 @@ class Simulation:
             self.emit(m.EntityMoved(name, entity.pos, entity.facing, self.config.step_time))
             if self.config.step_time > 0:
                 await asyncio.sleep(self.config.step_time)
+        state.route = path
         if not path:
             state.destination = None
             at_place = place if place.startswith("near ") else f"at {place}"

@@ -5,7 +5,8 @@ Fed by events from the simulation; advanced in ``update(dt)``; ``draw`` changes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pygame
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from game.ui.sprites import CharacterSprites
 
 WALK_FRAME_TIME = 0.12  # seconds per walking frame
+_depth = operator.attrgetter("y", "x")  # lower on screen is drawn later
 
 
 @dataclass
@@ -36,6 +38,9 @@ class Actor:
     elapsed: float = 0.0
     walk_clock: float = 0.0
     thinking: bool = False
+    label_dx: int = 0  # where the label goes, from the tile's left edge (centred)
+    _shown: tuple[Facing, int] | None = field(default=None, repr=False, compare=False)
+    _image: pygame.Surface | None = field(default=None, repr=False, compare=False)
 
     @property
     def moving(self) -> bool:
@@ -66,7 +71,13 @@ class Actor:
         index = 0
         if self.moving:
             index = 1 + int(self.walk_clock / WALK_FRAME_TIME) % 2
-        return self.sprites.frame(self.facing.value, index)
+        shown = (self.facing, index)
+        if shown != self._shown or self._image is None:  # looked up again only on a change
+            self._shown = shown
+            # A copy, not the sheet's subsurface: blitting a subsurface locks the whole
+            # sheet every time, which costs more than the copy once.
+            self._image = self.sprites.frame(self.facing.value, index).copy()
+        return self._image
 
 
 class Actors:
@@ -96,7 +107,8 @@ class Actors:
         return label
 
     def add(self, name: str, sprites: CharacterSprites, tile: tuple[int, int]) -> Actor:
-        actor = Actor(name, sprites, self.make_label(name), tile)
+        label = self.make_label(name)
+        actor = Actor(name, sprites, label, tile, label_dx=(self.tile - label.get_width()) // 2)
         actor.x, actor.y = tile[0] * self.tile, tile[1] * self.tile
         self.by_name[name] = actor
         return actor
@@ -119,14 +131,22 @@ class Actors:
         anchors: dict[str, tuple[int, int]] = {}
         view = camera.view
         t = self.tile
-        for actor in sorted(self.by_name.values(), key=lambda a: (a.y, a.x)):
-            sx, sy = camera.to_screen(actor.x, actor.y)
-            if sx + t < view.left or sx > view.right or sy + t + 16 < view.top or sy > view.bottom:
+        cam_x, cam_y, vx, vy = camera.x, camera.y, view.x, view.y  # as in camera.to_screen
+        left, right, top, bottom = view.left - t, view.right, view.top - t - 16, view.bottom
+        dot = self._thinking_dot
+        # One blits() call for the lot, in the same order: far less overhead per sprite.
+        jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
+        for actor in sorted(self.by_name.values(), key=_depth):
+            sx = round(actor.x - cam_x) + vx
+            if sx < left or sx > right:
                 continue
-            target.blit(actor.frame(), (sx, sy))
-            label = actor.label
-            target.blit(label, (sx + (t - label.get_width()) // 2, sy + t - 2))
+            sy = round(actor.y - cam_y) + vy
+            if sy < top or sy > bottom:
+                continue
+            jobs.append((actor.frame(), (sx, sy)))
+            jobs.append((actor.label, (sx + actor.label_dx, sy + t - 2)))
             if actor.thinking:
-                target.blit(self._thinking_dot, (sx + t - 12, sy - 4))
+                jobs.append((dot, (sx + t - 12, sy - 4)))
             anchors[actor.name] = (sx + t // 2, sy + 2)
+        target.blits(jobs, doreturn=False)
         return anchors

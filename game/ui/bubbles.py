@@ -199,6 +199,8 @@ class SpeechBubbles:
         self.duration = duration
         self.fade = fade
         self._bubbles: dict[str, _Bubble] = {}
+        self._layout_key: object = None  # what the bubbles were last placed for
+        self._layout: list[tuple[int, int]] = []
 
     @property
     def text_width_limit(self) -> int:
@@ -248,13 +250,26 @@ class SpeechBubbles:
         view: pygame.Rect,
     ) -> None:
         """Blit each live bubble with its tail tip on its speaker's anchor, kept inside ``view``."""
+        shown = [
+            (speaker, anchors[speaker], bubble)
+            for speaker, bubble in self._bubbles.items()
+            if speaker in anchors
+        ]
+        # The layout depends only on who speaks where with which bubble size: when nobody
+        # has moved or spoken since the last frame, reuse it.
+        key = (tuple(view), tuple((s, a, b.surface.get_size()) for s, a, b in shown))
+        if key != self._layout_key:
+            self._layout_key = key
+            self._layout = self._place(shown, view)
+        images = [bubble.image() for _, _, bubble in shown]
+        surface.blits(list(zip(images, self._layout, strict=True)), doreturn=False)
+
+    def _place(
+        self, shown: list[tuple[str, tuple[int, int], _Bubble]], view: pygame.Rect
+    ) -> list[tuple[int, int]]:
         placed: list[pygame.Rect] = []
-        for speaker, bubble in self._bubbles.items():
-            anchor = anchors.get(speaker)
-            if anchor is None:
-                continue
-            image = bubble.image()
-            w, h = image.get_size()
+        for _, anchor, bubble in shown:
+            w, h = bubble.surface.get_size()
             x = min(anchor[0] - w // 2, view.right - w)
             y = min(anchor[1] - h + 1, view.bottom - h)
             rect = pygame.Rect(max(x, view.left), max(y, view.top), w, h)
@@ -266,7 +281,7 @@ class SpeechBubbles:
                     break
                 rect.bottom = placed[hit].top - 2
             placed.append(rect)
-            surface.blit(image, rect)
+        return [rect.topleft for rect in placed]
 
     def live(self) -> dict[str, BubbleInfo]:
         """Speaker -> what their bubble currently shows (for tests)."""

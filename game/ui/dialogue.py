@@ -63,11 +63,44 @@ def message_html(text: str) -> str:
 
 
 class MessageBox(UITextBox):
-    """One message; does no per-frame work while hidden (scrolled out of sight)."""
+    """One message. Scrolled out of sight, it is hidden and leaves the manager's sprite
+    group, which updates, hover-tests and draws every member on every frame: a long
+    conversation then costs no more per frame than the few messages on show.
+    """
+
+    area: MessageArea | None = None  # the scrolling view it is shown in
 
     def update(self, time_delta: float) -> None:
         if self.visible:
             super().update(time_delta)
+
+    def check_hover(self, time_delta: float, hovered_higher_element: bool) -> bool:
+        # Away from the message area nothing in it can be hovered, and a message that was
+        # not hovered has nothing to undo: skip pygame-gui's full test, run every frame.
+        area = self.area
+        if not self.hovered and area is not None:
+            if not area.rect.collidepoint(self.ui_manager.get_mouse_position()):
+                return False
+        return super().check_hover(time_delta, hovered_higher_element)
+
+    def set_shown(self, shown: bool) -> None:
+        group = self.ui_group
+        if shown:
+            if not group.has_internal(self):
+                group.add(self)  # back on its own layer (self._layer)
+            if not self.visible:
+                self.show()
+        else:
+            if self.visible:
+                self.hide()
+            if group.has_internal(self):
+                self.remove(group)
+
+    def change_layer(self, new_layer: int) -> None:
+        if self.ui_group.has_internal(self):
+            super().change_layer(new_layer)
+        else:  # out of the group: remember the layer for when it comes back
+            self._layer = new_layer
 
 
 class MessageArea(UIScrollingContainer):
@@ -97,10 +130,8 @@ class MessageArea(UIScrollingContainer):
             view = self.rect
             for message in self.messages:
                 in_view = message.rect.colliderect(view)
-                if in_view and not message.visible:
-                    message.show()
-                elif not in_view and message.visible:
-                    message.hide()
+                if in_view != bool(message.visible):
+                    message.set_shown(in_view)
 
 
 class DialogueBox:
@@ -228,6 +259,7 @@ class DialogueBox:
             object_id=ObjectID(kind, "@message"),
             pre_parsing_enabled=False,
         )
+        box.area = area
         if from_player:
             box.set_relative_position((inner_w - box.relative_rect.width, y))
         area.messages.append(box)

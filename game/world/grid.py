@@ -92,6 +92,62 @@ class Landmark:
         return max(dx, dy)
 
 
+MEMO_LIMIT = 50_000  # entries per lookup table of landmarks near a tile
+AREA = 8  # side of the areas that share a short list of candidate nearest landmarks
+
+
+class LandmarkIndex:
+    """Landmarks bucketed by area, so lookups near a tile look at a few, not all of them."""
+
+    CELL = 16  # tiles per bucket side
+
+    def __init__(self, landmarks: tuple[Landmark, ...]) -> None:
+        self.landmarks = landmarks
+        self._order = {id(lm): i for i, lm in enumerate(landmarks)}
+        self._covering: dict[Pos, list[Landmark]] = {}  # every bucket a rectangle overlaps
+        self._candidates: dict[tuple[int, int, int], tuple[Landmark, ...]] = {}
+        c = self.CELL
+        for lm in landmarks:
+            for by in range(lm.y // c, (lm.y + lm.h - 1) // c + 1):
+                for bx in range(lm.x // c, (lm.x + lm.w - 1) // c + 1):
+                    self._covering.setdefault((bx, by), []).append(lm)
+
+    def within(self, pos: Pos, radius: int) -> tuple[Landmark, ...]:
+        """Landmarks with a tile within ``radius`` of ``pos``, in their original order."""
+        c = self.CELL
+        found: dict[int, Landmark] = {}
+        for by in range((pos[1] - radius) // c, (pos[1] + radius) // c + 1):
+            for bx in range((pos[0] - radius) // c, (pos[0] + radius) // c + 1):
+                for lm in self._covering.get((bx, by), ()):
+                    if lm.distance_to(pos) <= radius:
+                        found[self._order[id(lm)]] = lm
+        return tuple(found[i] for i in sorted(found))
+
+    def nearest(self, pos: Pos, count: int) -> tuple[Landmark, ...]:
+        """The ``count`` nearest by centre (Chebyshev), ties broken by name.
+
+        Each 8 x 8 area keeps the few landmarks that can be nearest from anywhere in it:
+        if the ``count``-th nearest to the area's middle is ``d`` away, nothing further
+        than ``d + 8`` from the middle can beat it from a tile at most 4 from the middle.
+        """
+        if count <= 0:
+            return ()
+        area = (pos[0] // AREA, pos[1] // AREA, count)
+        candidates = self._candidates.get(area)
+        if candidates is None:
+            middle = (area[0] * AREA + AREA // 2, area[1] * AREA + AREA // 2)
+            by_distance = sorted(self.landmarks, key=lambda lm: chebyshev(lm.centre, middle))
+            if len(by_distance) > count:
+                reach = chebyshev(by_distance[count - 1].centre, middle) + AREA
+                by_distance = [lm for lm in by_distance if chebyshev(lm.centre, middle) <= reach]
+            candidates = self._candidates[area] = tuple(by_distance)
+        order = self._order
+        ranked = sorted(
+            candidates, key=lambda lm: (chebyshev(lm.centre, pos), lm.name, order[id(lm)])
+        )
+        return tuple(ranked[:count])
+
+
 class Grid:
     """A rectangle of tiles, indexed ``[y][x]`` with (0, 0) at the top left."""
 
@@ -102,6 +158,15 @@ class Grid:
         self.width = len(tiles[0]) if tiles else 0
         self.landmarks = tuple(landmarks)
         self._walkable = [[tile.walkable for tile in row] for row in tiles]
+        # Static lookups, built on first use: the tiles and landmarks never change.
+        self._neighbours: list[tuple[int, ...]] | None = None
+        self._regions: list[int] | None = None
+        self._places = LandmarkIndex(self.landmarks)
+        self._landmark_at: dict[Pos, Landmark | None] = {}
+        self._nearest: dict[tuple[Pos, int], Landmark | None] = {}
+        # Villagers keep coming back to the same spots; these forget everything when full.
+        self._within: dict[tuple[Pos, int], tuple[Landmark, ...]] = {}
+        self._nearest_few: dict[tuple[Pos, int], tuple[Landmark, ...]] = {}
 
     @classmethod
     def from_spec(cls, spec: MapSpec) -> Grid:
@@ -122,15 +187,97 @@ class Grid:
     def walkable(self, pos: Pos) -> bool:
         return self.in_bounds(pos) and self._walkable[pos[1]][pos[0]]
 
+    # ---- static tables for paths ------------------------------------------------
+
+    def index(self, pos: Pos) -> int:
+        """The tile's number in row-major order, as used by :meth:`neighbour_table`."""
+        return pos[1] * self.width + pos[0]
+
+    def neighbour_table(self) -> list[tuple[int, ...]]:
+        """For each tile index, the indices of its walkable 4-neighbours, in ``STEPS`` order."""
+        if self._neighbours is None:
+            w, h, open_ = self.width, self.height, self._walkable
+            table: list[tuple[int, ...]] = []
+            for y in range(h):
+                for x in range(w):
+                    if not open_[y][x]:
+                        table.append(())
+                        continue
+                    table.append(
+                        tuple(
+                            (y + dy) * w + x + dx
+                            for dx, dy in STEPS
+                            if 0 <= x + dx < w and 0 <= y + dy < h and open_[y + dy][x + dx]
+                        )
+                    )
+            self._neighbours = table
+        return self._neighbours
+
+    def region(self, pos: Pos) -> int:
+        """Which walkable area ``pos`` is in (-1 if it is not walkable).
+
+        Two tiles are connected by some walk exactly when their regions are equal, so a
+        search for an unreachable goal can give up before it starts.
+        """
+        if not self.walkable(pos):
+            return -1
+        if self._regions is None:
+            table = self.neighbour_table()
+            regions = [-1] * len(table)
+            label = 0
+            for first in range(len(table)):
+                y, x = divmod(first, self.width)
+                if regions[first] != -1 or not self._walkable[y][x]:
+                    continue
+                regions[first] = label
+                stack = [first]
+                while stack:
+                    for nxt in table[stack.pop()]:
+                        if regions[nxt] == -1:
+                            regions[nxt] = label
+                            stack.append(nxt)
+                label += 1
+            self._regions = regions
+        return self._regions[self.index(pos)]
+
+    # ---- landmarks --------------------------------------------------------------
+
     def landmark_at(self, pos: Pos) -> Landmark | None:
         """The smallest landmark containing ``pos`` (the bakery rather than the square)."""
-        inside = [lm for lm in self.landmarks if lm.contains(pos)]
-        return min(inside, key=lambda lm: lm.w * lm.h) if inside else None
+        if pos not in self._landmark_at:
+            inside = self._places.within(pos, 0)
+            self._landmark_at[pos] = min(inside, key=lambda lm: lm.w * lm.h) if inside else None
+        return self._landmark_at[pos]
 
     def nearest_landmark(self, pos: Pos, within: int) -> Landmark | None:
-        near = [(lm.distance_to(pos), lm.w * lm.h, lm.name, lm) for lm in self.landmarks]
-        near = [entry for entry in near if entry[0] <= within]
-        return min(near)[3] if near else None
+        key = (pos, within)
+        if key not in self._nearest:
+            near = [
+                (lm.distance_to(pos), lm.w * lm.h, lm.name, lm)
+                for lm in self._places.within(pos, within)
+            ]
+            self._nearest[key] = min(near)[3] if near else None
+        return self._nearest[key]
+
+    def landmarks_within(self, pos: Pos, radius: int) -> tuple[Landmark, ...]:
+        """Landmarks with a tile within ``radius`` (Chebyshev) of ``pos``, in file order."""
+        key = (pos, radius)
+        found = self._within.get(key)
+        if found is None:
+            if len(self._within) >= MEMO_LIMIT:
+                self._within.clear()
+            found = self._within[key] = self._places.within(pos, radius)
+        return found
+
+    def nearest_landmarks(self, pos: Pos, count: int) -> tuple[Landmark, ...]:
+        """The ``count`` landmarks whose centres are nearest ``pos`` (ties by name)."""
+        key = (pos, count)
+        found = self._nearest_few.get(key)
+        if found is None:
+            if len(self._nearest_few) >= MEMO_LIMIT:
+                self._nearest_few.clear()
+            found = self._nearest_few[key] = self._places.nearest(pos, count)
+        return found
 
     def landmark_named(self, name: str) -> Landmark | None:
         key = name.strip().lower()

@@ -8,13 +8,15 @@ onto a blocked or occupied tile, leaves the map, or moves more than one tile a s
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from game.world.grid import STEPS, Facing, Grid, Pos, chebyshev, manhattan
+from game.world.grid import Facing, Grid, Pos, chebyshev, manhattan
 
 PLAYER_NAME = "Player"
 BUCKET = 8  # side of a spatial-index cell, in tiles
+CROWD = 16  # people in one spatial-index cell from which perception searches ring by ring
+POCKET = 40  # a goal walled in by people within this many tiles is given up at once
 
 
 @dataclass
@@ -27,6 +29,16 @@ class Entity:
     is_player: bool = False
     vision_range: int = 6
     activity: str = "standing about"
+
+
+_EMPTY: dict[str, Entity] = {}  # a spatial-index cell with nobody in it
+
+
+def _ring(x: int, y: int, r: int) -> list[Pos]:
+    """The tiles exactly ``r`` (Chebyshev) from (x, y)."""
+    tiles = [(i, j) for i in range(x - r, x + r + 1) for j in (y - r, y + r)]
+    tiles += [(i, j) for j in range(y - r + 1, y + r) for i in (x - r, x + r)]
+    return tiles
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,8 @@ class World:
     grid: Grid
     entities: dict[str, Entity] = field(default_factory=dict)
     _occupant: dict[Pos, str] = field(default_factory=dict)
-    _buckets: dict[Pos, set[str]] = field(default_factory=dict)
+    _buckets: dict[Pos, dict[str, Entity]] = field(default_factory=dict)
+    moves: int = 0  # counts every entity placed or moved: what was seen before may be stale
 
     # ---- membership -------------------------------------------------------------
 
@@ -90,6 +103,7 @@ class World:
             return Result(False, f"{entity.pos} is taken by {self._occupant[entity.pos]}")
         self.entities[entity.name] = entity
         self._place(entity.name, entity.pos)
+        self.moves += 1
         return OK
 
     def get(self, name: str) -> Entity | None:
@@ -97,7 +111,10 @@ class World:
 
     def find(self, name: str) -> Entity | None:
         """Look an entity up by name, ignoring case and surrounding quotes/space."""
-        key = name.strip().strip("\"'").strip().lower()
+        exact = name.strip().strip("\"'").strip()
+        if exact in self.entities:  # names are unique ignoring case, so this is the one
+            return self.entities[exact]
+        key = exact.lower()
         for entity in self.entities.values():
             if entity.name.lower() == key:
                 return entity
@@ -112,6 +129,8 @@ class World:
     # ---- movement ---------------------------------------------------------------
 
     def can_enter(self, pos: Pos) -> Result:
+        if pos not in self._occupant and self.grid.walkable(pos):
+            return OK
         if not self.grid.in_bounds(pos):
             return Result(False, f"({pos[0]}, {pos[1]}) is off the map")
         if not self.grid.walkable(pos):
@@ -144,9 +163,15 @@ class World:
         allowed = self.can_enter(pos)
         if not allowed:
             return allowed
-        self._unplace(entity.name, entity.pos)
+        old = entity.pos
+        if (old[0] // BUCKET, old[1] // BUCKET) == (pos[0] // BUCKET, pos[1] // BUCKET):
+            del self._occupant[old]  # same bucket: only the occupancy changes
+            self._occupant[pos] = entity.name
+        else:
+            self._unplace(entity.name, old)
+            self._place(entity.name, pos)
         entity.pos = pos
-        self._place(entity.name, pos)
+        self.moves += 1
         return OK
 
     # ---- relations --------------------------------------------------------------
@@ -162,16 +187,18 @@ class World:
         entity = self.entities[name]
         return [e.name for e in self.near(entity.pos, 1) if e.name != name]
 
-    def near(self, pos: Pos, radius: int) -> Iterator[Entity]:
+    def near(self, pos: Pos, radius: int) -> list[Entity]:
         """Entities within ``radius`` (Chebyshev) of ``pos``, found through the spatial index."""
-        bx0, by0 = (pos[0] - radius) // BUCKET, (pos[1] - radius) // BUCKET
-        bx1, by1 = (pos[0] + radius) // BUCKET, (pos[1] + radius) // BUCKET
-        for by in range(by0, by1 + 1):
-            for bx in range(bx0, bx1 + 1):
-                for name in self._buckets.get((bx, by), ()):
-                    entity = self.entities[name]
-                    if chebyshev(entity.pos, pos) <= radius:
-                        yield entity
+        px, py = pos
+        buckets = self._buckets
+        found = []
+        for by in range((py - radius) // BUCKET, (py + radius) // BUCKET + 1):
+            for bx in range((px - radius) // BUCKET, (px + radius) // BUCKET + 1):
+                for entity in buckets.get((bx, by), _EMPTY).values():
+                    ex, ey = entity.pos
+                    if -radius <= ex - px <= radius and -radius <= ey - py <= radius:
+                        found.append(entity)
+        return found
 
     def perceive(self, name: str, *, max_seen: int = 8) -> Perception:
         """What ``name`` sees within its vision range: people (nearest first) and landmarks.
@@ -180,20 +207,17 @@ class World:
         At most ``max_seen`` people are listed so a crowd does not swell the prompt.
         """
         me = self.entities[name]
-        seen = sorted(
-            (
-                Seen(e.name, e.pos, chebyshev(e.pos, me.pos), e.activity, e.is_player)
-                for e in self.near(me.pos, me.vision_range)
-                if e.name != name
-            ),
-            key=lambda s: (s.distance, s.name),
+        around = self._around(me, max_seen)
+        seen = tuple(
+            Seen(e.name, e.pos, distance, e.activity, e.is_player)
+            for distance, _, e in around[:max_seen]
         )
         here = self.grid.landmark_at(me.pos)
         near = None if here else self.grid.nearest_landmark(me.pos, within=3)
         landmarks = tuple(
             (lm.name, lm.centre)
-            for lm in self.grid.landmarks
-            if lm.distance_to(me.pos) <= me.vision_range and lm is not here
+            for lm in self.grid.landmarks_within(me.pos, me.vision_range)
+            if lm is not here
         )
         return Perception(
             name=name,
@@ -201,12 +225,52 @@ class World:
             tile=self.grid.tile(me.pos).name,
             here=here.name if here else None,
             near=near.name if near else None,
-            seen=tuple(seen[:max_seen]),
-            adjacent=tuple(s.name for s in seen if s.distance <= 1),
+            seen=seen,
+            adjacent=tuple(n for distance, n, _ in around if distance <= 1),
             landmarks=landmarks,
             vision_range=me.vision_range,
             map_size=(self.grid.width, self.grid.height),
         )
+
+    def seen_by(self, name: str, limit: int = 8) -> tuple[Seen, ...]:
+        """Who ``name`` sees, nearest first: :meth:`perceive` without the places."""
+        around = self._around(self.entities[name], limit)
+        return tuple(
+            Seen(e.name, e.pos, distance, e.activity, e.is_player)
+            for distance, _, e in around[:limit]
+        )
+
+    def _around(self, me: Entity, wanted: int) -> list[tuple[int, str, Entity]]:
+        """(distance, name, entity) for people within ``me``'s vision, nearest first.
+
+        Everyone within some distance is listed, and at least the ``wanted`` nearest (or
+        all in sight, if fewer). In a crowd, rings of tiles are searched outwards until
+        ``wanted`` are found; elsewhere the spatial index is scanned for everyone in sight.
+        """
+        px, py = me.pos
+        radius = me.vision_range
+        buckets = self._buckets
+        if len(buckets.get((px // BUCKET, py // BUCKET), _EMPTY)) > CROWD:
+            occupant, entities = self._occupant, self.entities
+            found = []
+            for distance in range(1, radius + 1):
+                for pos in _ring(px, py, distance):
+                    name = occupant.get(pos)
+                    if name is not None:
+                        found.append((distance, name, entities[name]))
+                if len(found) >= wanted:
+                    break
+            found.sort()
+            return found
+        around = []
+        for by in range((py - radius) // BUCKET, (py + radius) // BUCKET + 1):
+            for bx in range((px - radius) // BUCKET, (px + radius) // BUCKET + 1):
+                for name, e in buckets.get((bx, by), _EMPTY).items():
+                    dx, dy = e.pos[0] - px, e.pos[1] - py
+                    if -radius <= dx <= radius and -radius <= dy <= radius and e is not me:
+                        around.append((max(abs(dx), abs(dy)), name, e))
+        around.sort()  # names are unique, so the entities themselves are never compared
+        return around
 
     def describe_place(self, pos: Pos) -> str:
         """A short, human name for a tile: "the bakery", "near the well" or "(12, 9)"."""
@@ -227,50 +291,103 @@ class World:
         *,
         through_entities: bool = False,
         max_nodes: int = 40_000,
+        block_within: int | None = None,
     ) -> list[Pos] | None:
         """Shortest 4-connected walkable path from ``start`` to ``goal`` (A*).
 
         Returns the tiles to step on, excluding ``start`` and ending at ``goal``;
         ``[]`` when already there; ``None`` when there is no path (or the search
         gives up after ``max_nodes`` tiles). Other entities block unless
-        ``through_entities`` is set (useful to plan around people who will move).
+        ``through_entities`` is set (useful to plan around people who will move);
+        with ``block_within`` only those within that many tiles of ``start`` block,
+        as the ones further off will have moved by the time the walker gets there.
         """
         if start == goal:
             return []
-        if not self.grid.walkable(goal):
+        grid = self.grid
+        if not grid.walkable(goal) or not grid.walkable(start):
+            return None  # nobody stands on a wall; a wall is nowhere to go
+        if grid.region(start) != grid.region(goal):
+            return None  # on different islands: no need to search the whole one
+        width = grid.width
+        table = grid.neighbour_table()
+        occupant = {} if through_entities else self._occupant
+        near = block_within if block_within is not None else width + grid.height
+        sx, sy = start
+        gx, gy = goal
+        first, target = grid.index(start), grid.index(goal)
+
+        def blocked(i: int) -> bool:
+            y, x = divmod(i, width)
+            return abs(x - sx) <= near and abs(y - sy) <= near and (x, y) in occupant
+
+        if occupant and self._walled_in(target, first, blocked):
             return None
-        frontier: list[tuple[int, int, Pos]] = [(manhattan(start, goal), 0, start)]
-        came_from: dict[Pos, Pos] = {start: start}
-        cost: dict[Pos, int] = {start: 0}
+        # Ties on f go to the deepest node, so on open ground the search runs straight
+        # at the goal instead of filling the rectangle between the two.
+        frontier: list[tuple[int, int, int]] = [(abs(sx - gx) + abs(sy - gy), 0, first)]
+        came_from: dict[int, int] = {first: first}
+        cost: dict[int, int] = {first: 0}
         expanded = 0
+        pop, push = heapq.heappop, heapq.heappush
         while frontier:
-            _, g, current = heapq.heappop(frontier)
-            if current == goal:
+            _, neg_g, current = pop(frontier)
+            if current == target:
                 break
+            g = -neg_g
             if g > cost[current]:
                 continue
             expanded += 1
             if expanded > max_nodes:
                 return None
-            for dx, dy in STEPS:
-                nxt = (current[0] + dx, current[1] + dy)
-                if not self.grid.walkable(nxt):
+            new_cost = g + 1
+            for nxt in table[current]:
+                if new_cost >= cost.get(nxt, 1 << 30):
                     continue
-                if not through_entities and nxt != goal and nxt in self._occupant:
+                y, x = divmod(nxt, width)
+                if (
+                    occupant
+                    and nxt != target
+                    and abs(x - sx) <= near
+                    and abs(y - sy) <= near
+                    and (x, y) in occupant
+                ):
                     continue
-                new_cost = g + 1
-                if new_cost < cost.get(nxt, 1 << 30):
-                    cost[nxt] = new_cost
-                    came_from[nxt] = current
-                    heapq.heappush(frontier, (new_cost + manhattan(nxt, goal), new_cost, nxt))
-        if goal not in came_from:
+                cost[nxt] = new_cost
+                came_from[nxt] = current
+                push(frontier, (new_cost + abs(x - gx) + abs(y - gy), -new_cost, nxt))
+        if target not in came_from:
             return None
-        path = [goal]
-        while path[-1] != start:
-            path.append(came_from[path[-1]])
-        path.pop()
-        path.reverse()
-        return path
+        steps = [target]
+        while steps[-1] != first:
+            steps.append(came_from[steps[-1]])
+        steps.pop()
+        steps.reverse()
+        return [(i % width, i // width) for i in steps]
+
+    def _walled_in(self, goal: int, start: int, blocked: Callable[[int], bool]) -> bool:
+        """Whether people wall ``goal`` into a small pocket that ``start`` is not in.
+
+        A flood from the goal that runs out within a few dozen tiles answers in
+        microseconds what a forward search would learn only after exploring everything
+        reachable from the start.
+        """
+        table = self.grid.neighbour_table()
+        pocket = {goal}
+        todo = [goal]
+        while todo:
+            for nxt in table[todo.pop()]:
+                if nxt in pocket:
+                    continue
+                if nxt == start:
+                    return False
+                if blocked(nxt):
+                    continue
+                pocket.add(nxt)
+                if len(pocket) > POCKET:
+                    return False
+                todo.append(nxt)
+        return True
 
     def nearest_free(self, pos: Pos, *, radius: int = 2, exclude: Iterable[Pos] = ()) -> Pos | None:
         """The free walkable tile closest to ``pos`` (itself if free), within ``radius``."""
@@ -290,14 +407,15 @@ class World:
 
     def _place(self, name: str, pos: Pos) -> None:
         self._occupant[pos] = name
-        self._buckets.setdefault((pos[0] // BUCKET, pos[1] // BUCKET), set()).add(name)
+        cell = self._buckets.setdefault((pos[0] // BUCKET, pos[1] // BUCKET), {})
+        cell[name] = self.entities[name]
 
     def _unplace(self, name: str, pos: Pos) -> None:
         if self._occupant.get(pos) == name:
             del self._occupant[pos]
         bucket = self._buckets.get((pos[0] // BUCKET, pos[1] // BUCKET))
         if bucket is not None:
-            bucket.discard(name)
+            bucket.pop(name, None)
 
     def check_invariants(self) -> list[str]:
         """Every way the state could be corrupt; empty when all is well (used by tests)."""

@@ -1,0 +1,148 @@
+"""The busy scene for the frame-time benchmarks, run through the real render loop.
+
+1280 x 720; the real village plus 50 more villagers; 20 speech bubbles kept alive (each
+speaker speaks again, through the event queue, when its bubble is gone); the dialogue
+box open with 100 messages. The simulation runs on the real worker thread, either idle
+or turning against the loopback model server. Frames are paced at 60 per second like the
+game's loop, and each sample is ``Game.frame`` (input, events, update, draw) without
+``display.flip``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import functools  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+import pygame  # noqa: E402
+
+from game.bench.runtime import scratch_logs  # noqa: E402
+from game.bench.worlds import real_content, with_villagers  # noqa: E402
+from game.heap import settle_after_startup, unsettle  # noqa: E402
+from game.sim import messages as m  # noqa: E402
+from game.world import PLAYER_NAME  # noqa: E402
+
+if TYPE_CHECKING:
+    from game.brains.base import Brain
+    from game.content.loader import Content
+    from game.sim.simulation import SimConfig
+    from game.ui.app import Game
+
+SIZE = (1280, 720)
+EXTRA_VILLAGERS = 50
+BUBBLES = 20
+MESSAGES = 100
+FRAME = 1 / 60
+
+LINES = (
+    "Have you seen the green lights over the eastern pond?",
+    "Bread's in the oven. Come back in an hour and it's yours.",
+    "The old bridge sags in the middle; mind your step, and mind the water under it.",
+    "Fifty years I've rung that bell. Now I can't find the key. Pah.",
+    "Marsh-fire. Gas from rotting reeds. There's no mystery in it.",
+)
+
+
+def busy_content() -> Content:
+    return with_villagers(real_content(), EXTRA_VILLAGERS, seed=5)
+
+
+class BusyScene:
+    """A running ``Game`` showing the busy scene; ``sample`` times its frames."""
+
+    def __init__(self, content: Content, brain: Brain, config: SimConfig, turns: int | None):
+        from game.sim.simulation import Simulation
+        from game.sim.worker import SimWorker
+        from game.ui.app import Game
+
+        self.worker = SimWorker(
+            lambda emit: Simulation(content, brain, config, emit, model="gpt-4o-mini"), turns
+        )
+        pygame.init()
+        pygame.display.set_mode(SIZE)
+        self.worker.start()
+        self.game: Game = Game(content, self.worker, brain.label, SIZE)
+        settle_after_startup()  # as run_game does
+        self.clock = pygame.time.Clock()
+        for _ in range(10):  # the placement events, the first chunks of the map
+            self._tick(lambda: None)
+        self.speakers = self._nearest_villagers(BUBBLES)
+        self._open_dialogue(content.npcs[0].name)
+        # Bubbles start a few frames apart, so they age and fade at different times.
+        for i, speaker in enumerate(self.speakers):
+            self.worker.events.put(m.Spoke(speaker, LINES[i % len(LINES)], 1))
+            for _ in range(9):
+                self._tick(self._keep_talking)
+
+    def _nearest_villagers(self, count: int) -> list[str]:
+        actors = self.game.actors.by_name
+        px, py = actors[PLAYER_NAME].tile
+        others = [a for name, a in actors.items() if name != PLAYER_NAME]
+        others.sort(key=lambda a: (abs(a.tile[0] - px) + abs(a.tile[1] - py), a.name))
+        return [a.name for a in others[:count]]
+
+    def _open_dialogue(self, npc: str) -> None:
+        game = self.game
+        game.apply(m.DialogueOpened(10_000, npc))
+        for i in range(MESSAGES):
+            from_player = i % 2 == 1
+            text = "And then what happened?" if from_player else LINES[i % len(LINES)]
+            game.dialogue.add_message(PLAYER_NAME if from_player else npc, text, from_player)
+
+    def _keep_talking(self) -> None:
+        """A speaker whose bubble has gone says something again (applied next frame)."""
+        live = self.game.bubbles.live()
+        for i, speaker in enumerate(self.speakers):
+            if speaker not in live:
+                self.worker.events.put(m.Spoke(speaker, LINES[i % len(LINES)], 1))
+
+    def _tick(self, between: Callable[[], None]) -> float:
+        """One paced frame, as in ``run_game``; returns the seconds ``Game.frame`` took."""
+        dt = min(self.clock.get_time() / 1000.0, 0.1) or FRAME
+        started = time.perf_counter()
+        self.game.frame(dt)
+        took = time.perf_counter() - started
+        pygame.display.flip()
+        between()
+        self.clock.tick(60)
+        return took
+
+    def sample(self, seconds: float) -> list[float]:
+        """Frame times over ``seconds`` of play."""
+        samples = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            samples.append(self._tick(self._keep_talking))
+        return samples
+
+    def close(self) -> None:
+        self.worker.stop(timeout=3.0)
+        pygame.quit()
+        unsettle()
+
+
+def idle_config(log_dir: Path) -> SimConfig:
+    from game.sim.simulation import SimConfig
+
+    return SimConfig(log_dir=log_dir)
+
+
+@functools.cache
+def idle_frames(seconds: float) -> tuple[float, ...]:
+    """Frame times of the busy scene with the simulation idle (measured once per run)."""
+    from game.brains.offline import OfflineBrain
+
+    with scratch_logs() as log_dir:
+        scene = BusyScene(busy_content(), OfflineBrain(0), idle_config(log_dir), turns=0)
+        try:
+            scene.sample(min(seconds, 2.0))  # warm up: every chunk and glyph drawn once
+            return tuple(scene.sample(seconds))
+        finally:
+            scene.close()

@@ -1,0 +1,54 @@
+"""The benchmark suite runs end to end (quickly) and reports every figure. No timings are
+asserted: CI machines are too noisy for that; ``python -m game.bench`` is for people."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FIGURES = (
+    "frame time, busy scene: median",
+    "frame time, busy scene: p99",
+    "frame time, 25 LLM calls in flight: p99 vs idle",
+    "frame time under LLM load: slowest frame",
+    "turn thinking, 25 villagers, concurrency 8",
+    "turn thinking, 25 villagers, one at a time",
+    "decision prompt, crowded village square",
+    "decision prompt, 10 villagers in a crowd",
+    "decision prompt, 100 villagers in a crowd",
+    "decision prompt, 1,000 villagers in a crowd",
+    "decision prompt growth, 10 -> 1,000 villagers",
+    "sim turn, 100 villagers (200x200)",
+    "sim turn, 1,000 villagers (200x200)",
+    "sim turn ratio 1,000 / 100",
+    "startup to first frame",
+    "peak memory (RSS)",
+)
+
+
+def test_quick_benchmark_run_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    result = subprocess.run(
+        [sys.executable, "-m", "game.bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["errors"] == {}
+    names = [figure["name"] for figure in report["figures"]]
+    assert sorted(names) == sorted(FIGURES)
+    for figure in report["figures"]:
+        assert figure["ok"] in (True, False, None)
+        assert figure["measured"] and figure["target"] and figure["values"]
+    for name in FIGURES:  # the table on stdout lists them all too
+        assert name in result.stdout

@@ -1,0 +1,54 @@
+"""However crowded the spot and long the memory, a decision prompt keeps to its budget."""
+
+from __future__ import annotations
+
+from game.brains.base import DecisionRequest
+from game.brains.prompts import DECISION_BUDGET, decision_messages
+from game.sim.directives import describe_directives
+from game.world import Perception, Seen
+
+
+def crowded_request(persona, memory: str) -> DecisionRequest:  # noqa: ANN001
+    seen = tuple(
+        Seen(f"Villager{c}", (10 + i % 3, 10 + i // 3), 1 + i // 8, "walking to the village square", False)
+        for i, c in enumerate("ABCDEFGH")
+    )
+    perception = Perception(
+        name=persona.name,
+        pos=(11, 11),
+        tile="grass",
+        here="the village square",
+        near=None,
+        seen=seen,
+        adjacent=tuple(s.name for s in seen),
+        landmarks=(),
+        vision_range=8,
+        map_size=(200, 200),
+    )
+    return DecisionRequest(
+        persona=persona,
+        turn=42,
+        perception=perception,
+        places=tuple((f"the long-named landmark number {i}", (i, i)) for i in range(8)),
+        heard=tuple(f'Villager{c}: "{persona.lines.small_talk[0]} And more besides."' for c in "ABCDEF"),
+        memory=memory,
+        directives_help=describe_directives(),
+        unavailable=("VillagerA", "VillagerB", "VillagerC"),
+        walking_to=(150, 150),
+    )
+
+
+def test_crowded_prompt_keeps_to_budget_and_newest_memory(real_content) -> None:
+    memory = "\n".join(f"## Turn {i} at 11,11\n- Waited.\n- Saw: a crowd" for i in range(1, 40))
+    for persona in real_content.npcs:
+        messages = decision_messages(crowded_request(persona, memory))
+        assert sum(len(m["content"]) for m in messages) <= DECISION_BUDGET, persona.name
+        user = messages[1]["content"]
+        assert "## Turn 39 at 11,11" in user  # the newest memory entry survives the cut
+        assert "Next to you: VillagerA" in user and user.endswith("Your directives:")
+
+
+def test_short_prompts_are_not_padded(real_content) -> None:
+    messages = decision_messages(crowded_request(real_content.npcs[0], "## Turn 1 at 1,1\n- Waited."))
+    assert sum(len(m["content"]) for m in messages) < DECISION_BUDGET
+    assert "## Turn 1 at 1,1\n- Waited." in messages[1]["content"]

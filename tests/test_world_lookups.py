@@ -1,0 +1,108 @@
+"""The world's fast lookups answer exactly what the plain, slow ways would."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+
+from game.bench.worlds import generated_map
+from game.brains.prompts import DECISION_BUDGET, fit_entries
+from game.world import Entity, Grid, World, chebyshev, manhattan
+
+
+def big_grid() -> Grid:
+    return Grid.from_spec(generated_map(80, 80, seed=7))
+
+
+def test_landmark_lookups_match_a_scan_of_every_landmark() -> None:
+    grid = big_grid()
+    rng = random.Random(1)
+    for _ in range(3000):
+        pos = (rng.randrange(-3, 83), rng.randrange(-3, 83))
+        count, radius = rng.randint(1, 10), rng.randint(0, 9)
+        by_centre = sorted(grid.landmarks, key=lambda lm: (chebyshev(lm.centre, pos), lm.name))
+        assert list(grid.nearest_landmarks(pos, count)) == by_centre[:count]
+        within = [lm for lm in grid.landmarks if lm.distance_to(pos) <= radius]
+        assert list(grid.landmarks_within(pos, radius)) == within
+        inside = [lm for lm in grid.landmarks if lm.contains(pos)]
+        smallest = min(inside, key=lambda lm: lm.w * lm.h) if inside else None
+        assert grid.landmark_at(pos) == smallest
+
+
+def bfs_length(world: World, start: tuple[int, int], goal: tuple[int, int]) -> int | None:
+    """Length of the shortest walk, people ignored, by breadth-first search."""
+    seen = {start: 0}
+    todo = deque([start])
+    while todo:
+        x, y = todo.popleft()
+        if (x, y) == goal:
+            return seen[goal]
+        for nxt in ((x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)):
+            if nxt not in seen and world.grid.walkable(nxt):
+                seen[nxt] = seen[(x, y)] + 1
+                todo.append(nxt)
+    return None
+
+
+def test_paths_are_shortest_walks_and_none_when_cut_off() -> None:
+    world = World(big_grid())
+    rng = random.Random(2)
+    open_tiles = [(x, y) for y in range(80) for x in range(80) if world.grid.walkable((x, y))]
+    for _ in range(150):
+        start, goal = rng.choice(open_tiles), rng.choice(open_tiles)
+        path = world.find_path(start, goal, through_entities=True)
+        expected = bfs_length(world, start, goal)
+        if expected is None:
+            assert path is None
+            continue
+        assert path is not None and len(path) == expected
+        for a, b in zip([start, *path], path, strict=False):
+            assert manhattan(a, b) == 1 and world.grid.walkable(b)
+
+
+def test_people_block_only_near_the_walker_when_asked() -> None:
+    world = World(big_grid())
+    start = next((x, 40) for x in range(5, 80) if world.grid.walkable((x, 40)))
+    row = [(x, 40) for x in range(start[0] + 1, start[0] + 30) if world.grid.walkable((x, 40))]
+    far = row[-1]
+    # Wall the goal in with people, all far from the walker.
+    for i, pos in enumerate(p for p in (
+        (far[0] + dx, far[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if (dx, dy) != (0, 0)
+    ) if world.grid.walkable(p)):
+        world.add(Entity(f"P{i}", pos))
+    world.add(Entity("Walker", start))
+    assert world.find_path(start, far) is None  # walled in: given up at once
+    near_only = world.find_path(start, far, block_within=5)
+    assert near_only is not None and near_only[-1] == far
+
+
+def test_memory_is_cut_to_whole_newest_entries() -> None:  # for the prompt budget
+    memory = "\n".join(f"## Turn {i} at 1,1\n- Waited." for i in range(1, 30))
+    kept = fit_entries(memory, 100)
+    assert len(kept) <= 100 and kept.startswith("## Turn") and kept.endswith("- Waited.")
+    assert "## Turn 29" in kept and "## Turn 1 " not in kept
+    assert fit_entries(memory, len(memory)) == memory
+    assert fit_entries("## Turn 1\n" + "x" * 500, 100).endswith("…")
+    assert DECISION_BUDGET == 2400
+
+
+def test_perception_in_crowds_and_open_ground_matches_a_full_scan() -> None:
+    grid = big_grid()
+    world = World(grid)
+    rng = random.Random(3)
+    open_tiles = [(x, y) for y in range(80) for x in range(80) if grid.walkable((x, y))]
+    crowd = [p for p in open_tiles if chebyshev(p, (40, 40)) <= 6]
+    spread = rng.sample(open_tiles, 150)
+    for i, pos in enumerate(dict.fromkeys(crowd + spread)):
+        if rng.random() < 0.8:
+            world.add(Entity(f"N{i}", pos, vision_range=rng.randint(1, 8)))
+    for name, me in world.entities.items():
+        everyone = sorted(
+            (chebyshev(e.pos, me.pos), e.name)
+            for e in world.entities.values()
+            if e is not me and chebyshev(e.pos, me.pos) <= me.vision_range
+        )
+        p = world.perceive(name)
+        assert [(s.distance, s.name) for s in p.seen] == everyone[:8]
+        assert list(p.adjacent) == [n for d, n in everyone if d <= 1]
+        assert [s.name for s in world.seen_by(name, 5)] == [n for _, n in everyone[:5]]
