@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pygame
 import pytest
-from game.ui.sprites import Tileset
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, loopback_brain
 from uikit import Harness
 
 from game.ui.hud import BAR_HEIGHT
+from game.ui.sprites import Tileset
 from game.ui.states import DialogueState, HelpState, PlayingState, QuitState
 
 
@@ -51,11 +51,7 @@ def test_blocked_by_trees_walls_water_and_villagers(harness) -> None:
     harness.frames(15)
     assert harness.tile() == (1, 1)
     assert harness.game.actors.get("Player").facing.value == "up"  # faces where it tried
-    for _ in range(3):  # walk right to (4, 1): next to Ada at (5, 1)
-        harness.key(pygame.K_RIGHT)
-        harness.until(lambda: not harness.game.actors.get("Player").moving, 2)
-        harness.frames(12)
-    assert harness.tile() == (4, 1)
+    walk_next_to_ada(harness)  # (4, 1), next to Ada at (5, 1)
     harness.key(pygame.K_RIGHT)  # Ada is in the way
     harness.frames(15)
     assert harness.tile() == (4, 1)
@@ -143,11 +139,10 @@ def test_space_pauses_turns_and_hud_says_why(harness) -> None:
 
 
 def walk_next_to_ada(harness) -> None:
-    for _ in range(3):
+    for x in (2, 3, 4):
         harness.key(pygame.K_RIGHT)
-        harness.until(lambda: not harness.game.actors.get("Player").moving, 2)
-        harness.frames(12)
-    assert harness.tile() == (4, 1)
+        assert harness.until(lambda x=x: harness.tile() == (x, 1), 5)
+        assert harness.until(lambda: not harness.game.actors.get("Player").moving, 5)
 
 
 def test_enter_opens_the_dialogue_and_typed_text_gets_an_answer(harness, tmp_path) -> None:
@@ -283,3 +278,21 @@ def test_closing_the_window_quits_within_a_second(tiny_content, tmp_path) -> Non
         elapsed = time.monotonic() - posted[0]
     assert elapsed < 1.0, elapsed
     assert (tmp_path / "ada.md").exists()
+
+
+def test_hud_shows_model_and_failures_but_never_the_key(tiny_content, tmp_path) -> None:
+    from game.brains.openai_brain import OpenAIBrain
+
+    sentinel = "sk-SENTINEL-hud-0123456789"
+    with LLMServer(lambda request: Reply(fault="http_500")) as server:
+        brain = OpenAIBrain(model="gpt-4o-mini", api_key=sentinel, base_url=server.base_url,
+                            timeout=1.0, max_retries=0)
+        h = Harness(tiny_content, brain, tmp_path)
+        try:
+            assert h.until(lambda: h.game.hud_state.failures >= 3)
+            left, right = h.game.hud_state.text()
+            assert "gpt-4o-mini @ 127.0.0.1" in right
+            assert "failed call" in right
+            assert sentinel not in left + right
+        finally:
+            h.close()

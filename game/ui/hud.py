@@ -32,6 +32,8 @@ class HudState:
         tokens = f"{self.tokens:,} tokens"
         if self.cost_usd is not None:
             tokens += f" (~${self.cost_usd:.4f} est.)"
+        if self.failures:
+            tokens += f"   {self.failures} failed call{'s' if self.failures != 1 else ''}"
         left = (
             f"{self.map_name}   Turn {self.turn}   {status}   every {self.turn_interval:g}s"
         )
