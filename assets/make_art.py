@@ -26,6 +26,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame  # noqa: E402
 
+from game.ui.sprites import DEFAULT_KEYS  # noqa: E402
+
 RGB = tuple[int, int, int]
 RGBA = tuple[int, int, int, int]
 
@@ -38,16 +40,7 @@ FRAMES = 3
 
 # ---------------------------------------------------------------------------------------
 # Character key colours: the game replaces these with each villager's own colours.
-KEYS: dict[str, RGB] = {
-    "skin": (255, 0, 255),
-    "skin_shade": (192, 0, 192),
-    "hair": (0, 255, 0),
-    "hair_shade": (0, 192, 0),
-    "shirt": (0, 0, 255),
-    "shirt_shade": (0, 0, 192),
-    "trousers": (255, 255, 0),
-    "trousers_shade": (192, 192, 0),
-}
+KEYS: dict[str, RGB] = DEFAULT_KEYS  # one definition, shared with the loader
 OUTLINE: RGBA = (40, 30, 35, 255)
 EYE: RGBA = (40, 30, 35, 255)
 SHOE: RGBA = (96, 64, 50, 255)

@@ -22,7 +22,7 @@ FALLBACK_COLOURS: tuple[RGB, RGB] = ((220, 60, 200), (120, 30, 110))
 SHADE_FACTOR = 0.75  # shade keys become the palette colour darkened to this fraction
 FACINGS: tuple[str, ...] = ("down", "left", "right", "up")
 
-# Used when character.json is missing: the colours make_art.py draws with.
+# The key colours make_art.py draws with; also used when character.json is missing.
 DEFAULT_KEYS: dict[str, RGB] = {
     "skin": (255, 0, 255),
     "skin_shade": (192, 0, 192),
