@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from llm_server import LLMServer, Reply
+from llm_server import FAULTS, LLMServer, Reply
 from logcheck import check_log_dir, check_transcripts, conversations_from_events
 from simkit import Recorder, is_conversation, loopback_brain, npc_of
 
@@ -30,16 +30,7 @@ from game.sim import messages as m
 from game.sim.simulation import SimConfig, Simulation
 from game.sim.worker import SimWorker
 
-TRANSPORT_FAULTS = (
-    "http_429",
-    "http_500",
-    "http_503",
-    "hang",
-    "drop",
-    "malformed",
-    "empty",
-    "null_content",
-)
+TRANSPORT_FAULTS = tuple(sorted(FAULTS))  # every fault the server can inject
 CONTENT_FAULTS = (
     "prose",
     "unknown_villager",

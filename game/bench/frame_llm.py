@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from game.bench.frame_busy import seconds
-from game.bench.runtime import llm_server, scratch_logs
+from game.bench.runtime import llm_server, loopback_brain, scratch_logs
 from game.bench.scene import BusyScene, busy_content, idle_frames
 from game.bench.stats import Figure, median, ms, percentile
 
@@ -22,7 +22,6 @@ FRAME_BUDGET = 1 / 60
 
 def loaded_frames(duration: float) -> tuple[list[float], int]:
     """Frame times under load, and the most calls the server saw at once."""
-    from game.brains.openai_brain import OpenAIBrain
     from game.sim.simulation import SimConfig
 
     server_module = llm_server()
@@ -31,13 +30,7 @@ def loaded_frames(duration: float) -> tuple[list[float], int]:
         return server_module.Reply(content="wait()", delay=LATENCY)
 
     with server_module.LLMServer(answer) as server, scratch_logs() as log_dir:
-        brain = OpenAIBrain(
-            model="gpt-4o-mini",
-            api_key="sk-bench-not-real",
-            base_url=server.base_url,
-            timeout=LATENCY * 3,
-            max_retries=0,
-        )
+        brain = loopback_brain(server.base_url, timeout=LATENCY * 3)
         # Turns follow one another at once, so the calls keep coming.
         config = SimConfig(log_dir=log_dir, concurrency=IN_FLIGHT, turn_interval=0.0)
         scene = BusyScene(busy_content(), brain, config, turns=None)

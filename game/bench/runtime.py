@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from types import ModuleType
 
+    from game.brains.openai_brain import OpenAIBrain
+
 TESTS_DIR = Path(__file__).resolve().parents[2] / "tests"
 
 
@@ -45,3 +47,16 @@ def llm_server() -> ModuleType:
     import llm_server
 
     return llm_server
+
+
+def loopback_brain(base_url: str, timeout: float) -> OpenAIBrain:
+    """The real OpenAI-compatible brain pointed at the loopback server, without retries."""
+    from game.brains.openai_brain import OpenAIBrain
+
+    return OpenAIBrain(
+        model="gpt-4o-mini",
+        api_key="sk-bench-not-real",
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=0,
+    )

@@ -12,7 +12,7 @@ import math
 import time
 from typing import Any
 
-from game.bench.runtime import llm_server, scratch_logs
+from game.bench.runtime import llm_server, loopback_brain, scratch_logs
 from game.bench.stats import Figure, median
 from game.bench.worlds import real_content, with_villagers
 from game.sim import messages as m
@@ -24,7 +24,6 @@ SLACK = 1.2
 
 def think_phases(latency: float, concurrency: int, warmup: int, turns: int) -> list[float]:
     """Seconds of thinking in each of ``turns`` turns, after ``warmup`` turns."""
-    from game.brains.openai_brain import OpenAIBrain
     from game.sim.simulation import SimConfig, Simulation
 
     server_module = llm_server()
@@ -44,13 +43,7 @@ def think_phases(latency: float, concurrency: int, warmup: int, turns: int) -> l
         return server_module.Reply(content="wait()", delay=latency)
 
     with server_module.LLMServer(answer) as server, scratch_logs() as log_dir:
-        brain = OpenAIBrain(
-            model="gpt-4o-mini",
-            api_key="sk-bench-not-real",
-            base_url=server.base_url,
-            timeout=latency * 4 + 5,
-            max_retries=0,
-        )
+        brain = loopback_brain(server.base_url, timeout=latency * 4 + 5)
         config = SimConfig.unpaced(log_dir, concurrency=concurrency, with_player=False)
         sim = Simulation(content, brain, config, emit, model="gpt-4o-mini")
 
