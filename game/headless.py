@@ -6,6 +6,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
 from game.sim.simulation import SimConfig, Simulation
 
@@ -63,16 +64,19 @@ def run_headless(
         finally:
             await sim.aclose()
 
+    settle_after_startup()  # as the windowed game does once the village is built
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
         print(f"Interrupted after turn {sim.turn}.", file=out)
         print(f"Logs: {log_dir}", file=out)
         return 130
+    finally:
+        unsettle()
     totals = sim.usage.totals()
     print(
         f"Ran {sim.turn} turns: {totals.calls} brain calls, {totals.failures} failed, "
-        f"{totals.total_tokens} tokens, {len(sim.conversations.finished)} conversations.",
+        f"{totals.total_tokens} tokens, {sim.conversations.finished_count} conversations.",
         file=out,
     )
     print(f"Logs: {log_dir}", file=out)

@@ -306,7 +306,7 @@ def test_soak_300_turns_with_every_fault(real_content, tmp_path) -> None:
     steps = check_steps(recorder.events, sim)
 
     started_events = recorder.of(m.ConversationStarted)
-    assert len(started_events) == len(sim.conversations.finished)
+    assert len(started_events) == sim.conversations.finished_count
     assert len(recorder.of(m.ConversationEnded)) == len(started_events)
     logs = {name: sim.memory[name].path for name in sim.order}
     conversations, checked = check_transcripts(recorder.events, logs)

@@ -19,12 +19,14 @@ def turn_times(villagers: int, *, size: int, warmup: int, turns: int) -> list[fl
     Wall-clock time: one turn runs on one thread, which a noisy machine may also preempt.
     """
     from game.brains.offline import OfflineBrain
+    from game.heap import settle_after_startup, unsettle
     from game.sim.simulation import SimConfig, Simulation
 
     content = generated_content(villagers, size=size)
     with scratch_logs() as log_dir:
         config = SimConfig.unpaced(log_dir, with_player=False)
         sim = Simulation(content, OfflineBrain(0), config, lambda event: None)
+        settle_after_startup()  # as the game does once the village is built
 
         async def play() -> list[float]:
             sim.start()
@@ -39,7 +41,10 @@ def turn_times(villagers: int, *, size: int, warmup: int, turns: int) -> list[fl
                 await sim.aclose()
             return times
 
-        return asyncio.run(play())
+        try:
+            return asyncio.run(play())
+        finally:
+            unsettle()
 
 
 def run(quick: bool) -> list[Figure]:

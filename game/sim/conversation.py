@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hamlet.sim")
 
 MAX_INPUT = 300
+KEEP_FINISHED = 200
 FALLBACK_LINE = "Forgive me, I've lost my thread. Let's talk another time."
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Half a UTF-16 pair cannot be encoded for the model's request or written to a log.
@@ -71,7 +73,9 @@ class ConversationManager:
         self.dialogue_id: int | None = None  # the player's box is open on this conversation
         self.last_talked: dict[frozenset[str], int] = {}
         self._talked_with: dict[str, dict[str, int]] = {}  # last_talked, by each person in it
-        self.finished: list[Conversation] = []
+        # The latest conversations, for watching and tests; a long game keeps only these.
+        self.finished: deque[Conversation] = deque(maxlen=KEEP_FINISHED)
+        self.finished_count = 0
         self._next_id = 1
 
     # ---- checks -------------------------------------------------------------------
@@ -342,7 +346,9 @@ class ConversationManager:
         self._talked_with.setdefault(conv.partner, {})[conv.initiator] = self.sim.turn
         for name in conv.npcs:
             self.sim.world.entities[name].activity = "standing about"
+        conv.views.clear()  # what the speakers saw is not needed any more
         self.finished.append(conv)
+        self.finished_count += 1
         self.sim.emit(m.ConversationEnded(conv.id, ended_by))
         if conv.with_player:
             npc = conv.other(PLAYER_NAME)

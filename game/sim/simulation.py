@@ -29,7 +29,7 @@ from game.sim.directives import (
 )
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, PauseGate
-from game.world import PLAYER_NAME, Pos, World, build_world, manhattan
+from game.world import PLAYER_NAME, Pos, Seen, World, build_world, manhattan
 
 if TYPE_CHECKING:
     from game.brains.base import Brain, BrainReply
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hamlet.sim")
 
 MAX_DIRECTIVES = 5
+SEEN_IN_LOG = 5  # people named in a turn's "Saw" line
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class NpcState:
     destination: Pos | None = None
     notes: list[str] = field(default_factory=list)  # this turn's log lines
     route: list[Pos] = field(default_factory=list)  # the rest of the way to ``destination``
+    seen: tuple[Seen, ...] = ()  # who it saw when it made up its mind this turn
 
 
 class Simulation:
@@ -255,10 +257,12 @@ class Simulation:
         state = self.npcs[name]
         me = self.world.entities[name]
         places = self.world.grid.nearest_landmarks(me.pos, 8)
+        perception = self.world.perceive(name)
+        state.seen = perception.seen[:SEEN_IN_LOG]
         return DecisionRequest(
             persona=state.spec,
             turn=self.turn,
-            perception=self.world.perceive(name),
+            perception=perception,
             places=tuple((lm.name, lm.centre) for lm in places),
             heard=tuple(state.heard[-6:]),
             memory=self.memory[name].recent(self.config.memory_budget),
@@ -284,16 +288,21 @@ class Simulation:
             self._write_turn_entry(name, start, heard)
 
     def _write_turn_entry(self, name: str, start: Pos, heard: list[str]) -> None:
+        """The turn's entry in ``name``'s memory log: what it did, saw and heard.
+
+        "Saw" is who it saw from ``start`` when it made up its mind, which is also what
+        its brain was shown; nobody is looked for again.
+        """
         state = self.npcs[name]
-        seen_now = self.world.seen_by(name, 5)
         lines = [f"## Turn {self.turn} at {start[0]},{start[1]}"]
         lines += state.notes
-        if seen_now:
-            seen = ", ".join(f"{s.name} ({s.pos[0]},{s.pos[1]}, {s.activity})" for s in seen_now)
+        if state.seen:
+            seen = ", ".join(f"{s.name} ({s.pos[0]},{s.pos[1]}, {s.activity})" for s in state.seen)
             lines.append(f"- Saw: {seen}")
         for line in heard:
             lines.append(f"- Heard {line}")
         state.notes = []
+        state.seen = ()
         self.memory[name].append("\n".join(lines))
 
     # ---- acting -----------------------------------------------------------------------
