@@ -8,6 +8,9 @@ import asyncio
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
 
+from conftest import write_village
+
+from game.content.loader import load_content
 from game.sim import messages as m
 from game.sim.conversation import FALLBACK_LINE
 from game.world import PLAYER_NAME, Facing
@@ -134,7 +137,7 @@ def test_pairs_cool_down_before_talking_again(tiny_content, tmp_path) -> None:
 
     with LLMServer(respond) as server:
         sim, rec = make_sim(
-            tiny_content, loopback_brain(server.base_url), tmp_path, cooldown_turns=3
+            tiny_content, loopback_brain(server.base_url), tmp_path, cooldown_turns=3, rest_turns=0
         )
         run(sim, 4)
         later = [r for r in server.requests if npc_of(r) == "Ada" and not is_conversation(r)]
@@ -143,6 +146,43 @@ def test_pairs_cool_down_before_talking_again(tiny_content, tmp_path) -> None:
     assert sum("they spoke" in w for w in sim.warnings) == 2  # turns 2 and 3
     assert "Wanted to talk with Bjorn, but they spoke 1 turn(s) ago" in log_text(sim, "Ada")
     assert "Not available to talk now: Bjorn" in later[1]["messages"][1]["content"]
+
+
+def test_a_villager_who_has_talked_rests_before_the_next_conversation(tmp_path) -> None:
+    """Bjorn talks with Ada on turn 1; Cora, beside him, must wait out his rest."""
+    spawns = {"Ada": (5, 1), "Bjorn": (6, 1), "Cora": (7, 1)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        who = npc_of(request)
+        if who == "Ada" and "Turn 1." in request["messages"][1]["content"]:
+            return Reply(content='start_conversation_with(Bjorn, "Morning!")')
+        if who == "Cora":
+            return Reply(content='start_conversation_with(Bjorn, "A word?")')
+        return Reply(content="wait()")
+
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path, rest_turns=2)
+        run(sim, 4)
+        prompts = {
+            (npc_of(r), turn): r["messages"][1]["content"]
+            for r in server.requests
+            if not is_conversation(r)
+            for turn in range(1, 5)
+            if f"Turn {turn}." in r["messages"][1]["content"]
+        }
+    starts = [(e.initiator, e.partner) for e in rec.of(m.ConversationStarted)]
+    assert starts == [("Ada", "Bjorn"), ("Cora", "Bjorn")]
+    assert sim.conversations.finished[-1].turn == 4  # rested on turns 1 (after), 2 and 3
+    resting = [w for w in sim.warnings if "Bjorn has just talked" in w]
+    assert len(resting) == 3 and all(w.startswith("Cora:") for w in resting)
+    assert "Not available to talk now: Ada, Bjorn." in prompts[("Cora", 2)]
+    assert "Bjorn has just talked with someone (free to talk again on turn 4)" in resting[0]
+    assert "You have just had a conversation: start no other for 2 turns." in prompts[("Bjorn", 2)]
+    assert "start no other for this turn" in prompts[("Bjorn", 3)]
+    assert "just had a conversation" not in prompts[("Bjorn", 4)]
 
 
 def test_prompt_of_a_conversation_has_history_and_rules(tiny_content, tmp_path) -> None:

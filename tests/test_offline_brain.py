@@ -38,7 +38,8 @@ def test_the_village_is_alive(real_content, tmp_path) -> None:
     pairs = [frozenset((c.initiator, c.partner)) for c in sim.conversations.finished]
     assert len(set(pairs)) >= 2  # not the same pair over and over
     # decisions are thought before earlier villagers act, so a few go stale: never anything else
-    stale = ("unreachable", "no path", "they spoke", "already in a conversation", "not adjacent")
+    stale = ("unreachable", "no path", "they spoke", "just talked", "already in a conversation")
+    stale += ("not adjacent",)
     assert all(any(s in w for s in stale) for w in sim.warnings), sim.warnings
 
 
@@ -91,3 +92,20 @@ def test_says_goodbye_when_the_player_does(real_content) -> None:
     )
     answer, _ = parse_reply(asyncio.run(OfflineBrain(0).converse(request)).text)
     assert answer is not None and answer.message in npc.lines.farewells
+
+
+def test_a_resting_villager_starts_no_conversation(tiny_content, tmp_path) -> None:
+    """Ada stands beside Bjorn: over many turns she talks with him only when not resting."""
+    from dataclasses import replace
+
+    brain = OfflineBrain(0)
+    sim, _ = make_sim(tiny_content, brain, tmp_path)
+    starts = {0: 0, 1: 0}
+    for turn in range(1, 200):
+        sim.turn = turn
+        request = sim.decision_request("Ada")
+        assert "Bjorn" in request.perception.adjacent
+        for rest in (0, 1):
+            text = asyncio.run(brain.decide(replace(request, talk_rest=rest))).text
+            starts[rest] += "start_conversation_with" in text
+    assert starts[0] > 20 and starts[1] == 0

@@ -38,6 +38,7 @@ class DecisionRequest:
     memory: str  # recent memory, already cut to the prompt's budget
     directives_help: str  # the legal directives, one per line
     unavailable: tuple[str, ...] = ()  # people it may not start a conversation with now
+    talk_rest: int = 0  # turns (this one included) before it may start a conversation again
     walking_to: Pos | None = None  # where it was heading when its last turn ran out
     max_directives: int = 5
 

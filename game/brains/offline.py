@@ -45,7 +45,7 @@ class OfflineBrain:
             name
             for name in p.adjacent
             if name not in request.unavailable and name != persona.name
-        ]
+        ] if not request.talk_rest else []
         villagers = [n for n in talkable if n != "Player"]
         roll = rng.random()
         if villagers and roll < 0.35:

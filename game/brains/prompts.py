@@ -157,7 +157,10 @@ def _decision_situation(
     ]
     if req.walking_to is not None:
         lines.append(f"You were on your way to ({req.walking_to[0]}, {req.walking_to[1]}).")
-    if req.unavailable:
+    if req.talk_rest:
+        more = "this turn" if req.talk_rest == 1 else f"{req.talk_rest} turns"
+        lines.append(f"You have just had a conversation: start no other for {more}.")
+    elif req.unavailable:
         lines.append(f"Not available to talk now: {', '.join(req.unavailable)}.")
     if req.heard:
         heard = (_cut(line, MAX_HEARD_CHARS) for line in req.heard[-max_heard:])

@@ -22,6 +22,8 @@ from game.sim.pause import CONVERSATION, DIALOGUE
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from game.sim.simulation import Simulation
     from game.world import Perception
 
@@ -73,6 +75,7 @@ class ConversationManager:
         self.dialogue_id: int | None = None  # the player's box is open on this conversation
         self.last_talked: dict[frozenset[str], int] = {}
         self._talked_with: dict[str, dict[str, int]] = {}  # last_talked, by each person in it
+        self._last_conversation: dict[str, int] = {}  # the turn each villager last talked in
         # The latest conversations, for watching and tests; a long game keeps only these.
         self.finished: deque[Conversation] = deque(maxlen=KEEP_FINISHED)
         self.finished_count = 0
@@ -83,14 +86,28 @@ class ConversationManager:
     def player_busy(self) -> bool:
         return self.dialogue_id is not None
 
-    def unavailable_for(self, name: str) -> tuple[str, ...]:
-        """People ``name`` may not start a conversation with right now."""
+    def resting(self, name: str) -> int:
+        """Turns, this one included, before ``name`` may start or join another conversation.
+
+        A villager who has talked rests for the rest of that turn and ``rest_turns`` more,
+        so one chatty crowd cannot fill every turn with conversations (each pauses the
+        village and costs model calls). The player never rests, and may always talk.
+        """
+        last = self._last_conversation.get(name)
+        if last is None:
+            return 0
+        return max(last + self.sim.config.rest_turns + 1 - self.sim.turn, 0)
+
+    def unavailable_for(self, name: str, nearby: Iterable[str] = ()) -> tuple[str, ...]:
+        """People ``name`` may not start a conversation with right now: those talking,
+        those it talked with lately, and any of ``nearby`` who are resting."""
         busy = set(self.active.npcs) if self.active else set()
         if self.dialogue_id is not None:
             busy.add(PLAYER_NAME)
         for other, turn in self._talked_with.get(name, {}).items():
             if self.sim.turn - turn < self.sim.config.cooldown_turns:
                 busy.add(other)
+        busy.update(other for other in nearby if self.resting(other))
         return tuple(sorted(busy - {name}))
 
     def check_start(self, initiator: str, target: str) -> str | None:
@@ -113,6 +130,11 @@ class ConversationManager:
             since = self.sim.turn - self.last_talked[pair]
             if since < self.sim.config.cooldown_turns:
                 return f"they spoke {since} turn(s) ago"
+        for name in (initiator, target):
+            left = self.resting(name)
+            if left:
+                free = self.sim.turn + left
+                return f"{name} has just talked with someone (free to talk again on turn {free})"
         return None
 
     # ---- starting -----------------------------------------------------------------
@@ -344,6 +366,8 @@ class ConversationManager:
         self.last_talked[frozenset({conv.initiator, conv.partner})] = self.sim.turn
         self._talked_with.setdefault(conv.initiator, {})[conv.partner] = self.sim.turn
         self._talked_with.setdefault(conv.partner, {})[conv.initiator] = self.sim.turn
+        for name in conv.npcs:
+            self._last_conversation[name] = self.sim.turn
         for name in conv.npcs:
             self.sim.world.entities[name].activity = "standing about"
         conv.views.clear()  # what the speakers saw is not needed any more

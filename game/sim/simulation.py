@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("hamlet.sim")
 
 MAX_DIRECTIVES = 5
-SEEN_IN_LOG = 5  # people named in a turn's "Saw" line
+SEEN_IN_LOG = 5
+CLOSE_ENOUGH = 3  # tiles from its goal at which a walker stopped by people has arrived  # people named in a turn's "Saw" line
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class SimConfig:
     line_gap: float = 1.2  # minimum pause after a conversation line...
     line_gap_per_char: float = 0.04  # ...growing with its length, so people can read it
     max_exchanges: int = 6
-    cooldown_turns: int = 4
+    cooldown_turns: int = 4  # before the same two villagers talk again
+    rest_turns: int = 2  # after any conversation, before a villager starts or joins another
     hearing_range: int = 5
     max_steps_per_turn: int = 10
     memory_budget: int = 700
@@ -267,7 +269,10 @@ class Simulation:
             heard=tuple(state.heard[-6:]),
             memory=self.memory[name].recent(self.config.memory_budget),
             directives_help=self.directives_help,
-            unavailable=self.conversations.unavailable_for(name),
+            unavailable=self.conversations.unavailable_for(
+                name, (seen.name for seen in perception.seen)
+            ),
+            talk_rest=self.conversations.resting(name),
             walking_to=state.destination,
             max_directives=MAX_DIRECTIVES,
         )
@@ -352,8 +357,10 @@ class Simulation:
                 return None
             route = found
         avoid = self.config.max_steps_per_turn + 2
+        # People standing about the goal itself are a crowd to stop at, not to go round.
+        short_of_goal = len(route) - CLOSE_ENOUGH
         blocked = [
-            i for i, pos in enumerate(route[:avoid]) if pos != goal and world.occupant(pos)
+            i for i, pos in enumerate(route[: min(avoid, short_of_goal)]) if world.occupant(pos)
         ]
         if not blocked:
             return list(route)
@@ -397,12 +404,16 @@ class Simulation:
         self.act_line(name, f"moves {to_place}")
         entity.activity = f"walking {to_place}"
         steps = 0
-        replanned = False
+        replanned = crowded = False
         while path and steps < self.config.max_steps_per_turn:
             await self.gate.wait()
             nxt = path[0]
             result = world.step_to(name, nxt)
             if not result:
+                if len(path) <= CLOSE_ENOUGH and world.occupant(nxt):
+                    crowded = True  # people stand about the goal: this is near enough
+                    path = []
+                    break
                 if replanned:
                     self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
                     break
@@ -424,7 +435,10 @@ class Simulation:
             state.destination = None
             at_place = place if place.startswith("near ") else f"at {place}"
             entity.activity = f"standing {at_place}" if "(" not in place else "standing about"
-            self.note(name, f"- Walked {to_place} ({goal[0]},{goal[1]}).")
+            if crowded:
+                self.note(name, f"- Walked {to_place}; people stood about it, so I stopped.")
+            else:
+                self.note(name, f"- Walked {to_place} ({goal[0]},{goal[1]}).")
         elif steps:
             state.destination = goal
             towards = place.removeprefix("near ")
