@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -193,56 +193,57 @@ class Simulation:
         """One turn: every NPC thinks (concurrently, bounded) and acts (in order)."""
         self.turn += 1
         self.emit(m.TurnStarted(self.turn))
-        limit = asyncio.Semaphore(max(1, self.config.concurrency))
-        thoughts = {
-            name: asyncio.ensure_future(self._think(name, limit)) for name in self.order
+        loop = asyncio.get_running_loop()
+        thoughts: dict[str, asyncio.Future[tuple[Directive, ...]]] = {
+            name: loop.create_future() for name in self.order
         }
+        # ``concurrency`` thinkers share one queue of villagers, in turn order.
+        queue = iter(self.order)
+        thinkers = [
+            asyncio.ensure_future(self._thinker(queue, thoughts))
+            for _ in range(min(max(1, self.config.concurrency), len(self.order)))
+        ]
         # Villagers start acting strictly in turn order, but one need not finish its walk
-        # before the next begins: walks overlap, so the village moves together. Every step
-        # and action is still checked against the world (and the pause gate) as it happens.
+        # before the next begins: walks overlap, so the village moves together. Tasks start
+        # in the order they are made. Every step and action is still checked against the
+        # world (and the pause gate) as it happens.
         acting: list[asyncio.Future[None]] = []
-        previous: asyncio.Event | None = None
         try:
             for name in self.order:
-                started = asyncio.Event()
-                act = self._act_in_order(name, thoughts[name], previous, started)
-                acting.append(asyncio.ensure_future(act))
-                previous = started
+                directives = await thoughts[name]
+                acting.append(asyncio.ensure_future(self._act_turn(name, directives)))
             await asyncio.gather(*acting)
         finally:
-            pending: list[asyncio.Future[Any]] = [*thoughts.values(), *acting]
+            pending: list[asyncio.Future[Any]] = [*thinkers, *acting]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _act_in_order(
-        self,
-        name: str,
-        thought: asyncio.Future[tuple[Directive, ...]],
-        after: asyncio.Event | None,
-        started: asyncio.Event,
+    async def _thinker(
+        self, queue: Iterator[str], thoughts: dict[str, asyncio.Future[tuple[Directive, ...]]]
     ) -> None:
-        try:
-            directives = await thought
-            if after is not None:
-                await after.wait()
-        finally:
-            started.set()  # never hold up the villagers after this one
-        await self._act_turn(name, directives)
-
-    async def _think(self, name: str, limit: asyncio.Semaphore) -> tuple[Directive, ...]:
-        async with limit:
-            request = self.decision_request(name)
-            self.emit(m.Thinking(name, True))
+        """Think for the next villager in ``queue`` until it is empty."""
+        for name in queue:
+            thought = thoughts[name]
             try:
-                reply = await self.brain.decide(request)
-            except BrainError as exc:
-                self.record_usage(name, exc.usage, failed=True)
-                self.warn(f"{name}: brain failed ({exc.kind}); waiting this turn")
-                self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
-                return ()
-            finally:
-                self.emit(m.Thinking(name, False))
+                directives = await self._think(name)
+            except Exception as exc:  # noqa: BLE001 - a bug: run() reports the failed turn
+                thought.set_exception(exc)
+                return
+            thought.set_result(directives)
+
+    async def _think(self, name: str) -> tuple[Directive, ...]:
+        request = self.decision_request(name)
+        self.emit(m.Thinking(name, True))
+        try:
+            reply = await self.brain.decide(request)
+        except BrainError as exc:
+            self.record_usage(name, exc.usage, failed=True)
+            self.warn(f"{name}: brain failed ({exc.kind}); waiting this turn")
+            self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
+            return ()
+        finally:
+            self.emit(m.Thinking(name, False))
         self.record_usage(name, reply.usage)
         return self._parse(name, reply)
 
