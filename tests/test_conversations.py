@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from conftest import write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
-
-from conftest import write_village
 
 from game.content.loader import load_content
 from game.sim import messages as m

@@ -29,8 +29,10 @@ def test_landmark_lookups_match_a_scan_of_every_landmark() -> None:
         assert grid.landmark_at(pos) == smallest
 
 
-def bfs_length(world: World, start: tuple[int, int], goal: tuple[int, int]) -> int | None:
-    """Length of the shortest walk, people ignored, by breadth-first search."""
+def bfs_length(
+    world: World, start: tuple[int, int], goal: tuple[int, int], *, people: bool = False
+) -> int | None:
+    """Length of the shortest walk by breadth-first search; people block if ``people``."""
     seen = {start: 0}
     todo = deque([start])
     while todo:
@@ -38,7 +40,8 @@ def bfs_length(world: World, start: tuple[int, int], goal: tuple[int, int]) -> i
         if (x, y) == goal:
             return seen[goal]
         for nxt in ((x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)):
-            if nxt not in seen and world.grid.walkable(nxt):
+            taken = people and nxt != goal and world.occupant(nxt) is not None
+            if nxt not in seen and world.grid.walkable(nxt) and not taken:
                 seen[nxt] = seen[(x, y)] + 1
                 todo.append(nxt)
     return None
@@ -58,6 +61,39 @@ def test_paths_are_shortest_walks_and_none_when_cut_off() -> None:
         assert path is not None and len(path) == expected
         for a, b in zip([start, *path], path, strict=False):
             assert manhattan(a, b) == 1 and world.grid.walkable(b)
+
+
+def test_short_walks_among_people_are_shortest_and_never_through_anyone() -> None:
+    """Most walks are short and open: those are answered without a search, so check them
+    against breadth-first search, with people standing about."""
+    world = World(big_grid())
+    rng = random.Random(3)
+    open_tiles = [(x, y) for y in range(80) for x in range(80) if world.grid.walkable((x, y))]
+    for i, pos in enumerate(rng.sample(open_tiles, 600)):
+        world.add(Entity(f"P{i}", pos))
+    free = [p for p in open_tiles if world.occupant(p) is None]
+    straight = 0
+    for _ in range(400):
+        start = rng.choice(free)
+        goal = (start[0] + rng.randint(-8, 8), start[1] + rng.randint(-8, 8))
+        if goal not in free:
+            continue
+        for through in (True, False):
+            path = world.find_path(start, goal, through_entities=through, max_nodes=100_000)
+            expected = bfs_length(world, start, goal, people=not through)
+            if expected is None:
+                assert path is None
+                continue
+            assert path is not None and len(path) == expected
+            for a, b in zip([start, *path], path, strict=False):
+                assert manhattan(a, b) == 1 and world.grid.walkable(b)
+                assert through or b == goal or world.occupant(b) is None
+            turns = sum(
+                (b[0] - a[0], b[1] - a[1]) != (c[0] - b[0], c[1] - b[1])
+                for a, b, c in zip([start, *path], path, path[1:], strict=False)
+            )
+            straight += turns <= 1
+    assert straight > 100  # the quick answer was exercised
 
 
 def test_people_block_only_near_the_walker_when_asked() -> None:

@@ -41,11 +41,9 @@ class OfflineBrain:
     async def decide(self, request: DecisionRequest) -> BrainReply:
         persona, p = request.persona, request.perception
         rng = self._rng("decide", persona.name, request.turn)
-        talkable = [
-            name
-            for name in p.adjacent
-            if name not in request.unavailable and name != persona.name
-        ] if not request.talk_rest else []
+        talkable: list[str] = []  # nobody, while it rests after a conversation
+        if not request.talk_rest:
+            talkable = [n for n in p.adjacent if n not in request.unavailable and n != persona.name]
         villagers = [n for n in talkable if n != "Player"]
         roll = rng.random()
         if villagers and roll < 0.35:

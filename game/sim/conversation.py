@@ -107,7 +107,10 @@ class ConversationManager:
         for other, turn in self._talked_with.get(name, {}).items():
             if self.sim.turn - turn < self.sim.config.cooldown_turns:
                 busy.add(other)
-        busy.update(other for other in nearby if self.resting(other))
+        # resting(other) > 0, for everyone nearby at once
+        talked = self._last_conversation
+        since = self.sim.turn - self.sim.config.rest_turns - 1
+        busy.update(other for other in nearby if talked.get(other, since) > since)
         return tuple(sorted(busy - {name}))
 
     def check_start(self, initiator: str, target: str) -> str | None:
@@ -389,5 +392,3 @@ class ConversationManager:
         if self.dialogue_id is not None:
             self.dialogue_id = None
             self.sim.gate.release(DIALOGUE)
-
-

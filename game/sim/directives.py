@@ -406,6 +406,7 @@ def _parse_call(body: str) -> _Outcome | None:
     return None
 
 
+@lru_cache(maxsize=8192)  # villagers say the same lines again and again; outcomes are frozen
 def _parse_line(line: str) -> _Outcome:
     """One line of an answer: a directive, a rejection reason, or prose."""
     if _FENCE.fullmatch(line):

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("hamlet.sim")
 
 MAX_DIRECTIVES = 5
-SEEN_IN_LOG = 5
-CLOSE_ENOUGH = 3  # tiles from its goal at which a walker stopped by people has arrived  # people named in a turn's "Saw" line
+SEEN_IN_LOG = 5  # people named in a turn's "Saw" line
+CLOSE_ENOUGH = 3  # tiles from its goal at which a walker stopped by people has arrived
 
 
 @dataclass(frozen=True)
@@ -460,4 +460,3 @@ class Simulation:
             log.debug("brain close failed after %.2f s", time.monotonic() - started)
         finally:
             self.memory.close()
-

@@ -9,7 +9,7 @@ included (Chebyshev distance 1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -78,12 +78,13 @@ class Landmark:
     w: int
     h: int
 
+    centre: Pos = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "centre", (self.x + self.w // 2, self.y + self.h // 2))
+
     def contains(self, pos: Pos) -> bool:
         return self.x <= pos[0] < self.x + self.w and self.y <= pos[1] < self.y + self.h
-
-    @property
-    def centre(self) -> Pos:
-        return (self.x + self.w // 2, self.y + self.h // 2)
 
     def distance_to(self, pos: Pos) -> int:
         """Chebyshev distance from ``pos`` to the nearest tile of the rectangle (0 inside)."""
@@ -186,6 +187,10 @@ class Grid:
 
     def walkable(self, pos: Pos) -> bool:
         return self.in_bounds(pos) and self._walkable[pos[1]][pos[0]]
+
+    def walkable_rows(self) -> list[list[bool]]:
+        """Whether each tile is walkable, indexed ``[y][x]``: for hot loops. Do not change."""
+        return self._walkable
 
     # ---- static tables for paths ------------------------------------------------
 
