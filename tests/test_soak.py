@@ -324,7 +324,7 @@ def test_soak_300_turns_with_every_fault(real_content, tmp_path) -> None:
         "conversation_lines": sum(len(c.lines) for c in conversations_from_events(recorder.events)),
         "transcripts_checked": checked,
         "steps_walked": steps,
-        "warnings": len(sim.warnings),
+        "warnings": sim.warning_count,
         "runtime_s": round(runtime, 2),
     }
     report(figures, tmp_path)

@@ -6,9 +6,11 @@ import asyncio
 import time
 
 import pytest
+from conftest import write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
 
+from game.content.loader import load_content
 from game.sim import messages as m
 from game.sim.pause import PLAYER
 
@@ -106,6 +108,31 @@ def test_move_to_walks_a_tile_at_a_time_around_obstacles(tiny_content, tmp_path)
         assert sim.world.grid.walkable(pos)
         prev = pos
     assert "Walked to the hut (3,3)" in log_text(sim, "Cora")
+
+
+def test_a_walker_hemmed_in_by_people_gives_up_its_destination(tmp_path) -> None:
+    """Cora stands in a corner with Ada and Bjorn on her only two ways out."""
+    spawns = {"Ada": (9, 6), "Bjorn": (10, 5), "Cora": (10, 6)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    with LLMServer(by_npc({"Cora": "move_to(2, 6)"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert not [e for e in rec.of(m.EntityMoved) if e.name == "Cora"]
+    assert sim.npcs["Cora"].destination is None  # next turn she may choose anew
+    assert "Could not get near the hut: Ada is standing at (9, 6)." in log_text(sim, "Cora")
+    assert sim.world.entities["Cora"].activity == "standing about"
+
+
+def test_a_crowd_about_the_goal_counts_as_arriving(tmp_path) -> None:
+    """Ada, Bjorn and Dot stand round the tile Cora heads for: she stops beside them."""
+    spawns = {"Ada": (8, 6), "Bjorn": (9, 5), "Dot": (10, 6), "Cora": (1, 6)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    with LLMServer(by_npc({"Cora": "move_to(9, 6)"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert sim.world.entities["Cora"].pos == (7, 6)
+    assert sim.npcs["Cora"].destination is None
+    assert "Walked near the pond; people stood about it, so I stopped." in log_text(sim, "Cora")
 
 
 def test_walks_are_capped_per_turn_and_remembered(tiny_content, tmp_path) -> None:

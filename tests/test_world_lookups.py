@@ -27,6 +27,10 @@ def test_landmark_lookups_match_a_scan_of_every_landmark() -> None:
         inside = [lm for lm in grid.landmarks if lm.contains(pos)]
         smallest = min(inside, key=lambda lm: lm.w * lm.h) if inside else None
         assert grid.landmark_at(pos) == smallest
+        around = grid.surroundings(pos, radius)
+        assert around.here == (smallest.name if smallest else None)
+        assert around.visible == tuple((lm.name, lm.centre) for lm in within if lm is not smallest)
+        assert grid.places_near(pos, count) == tuple((lm.name, lm.centre) for lm in by_centre[:count])
 
 
 def bfs_length(

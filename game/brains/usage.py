@@ -43,6 +43,10 @@ class UsageMeter:
         self._completion = 0
 
     def record(self, npc: str, usage: Usage, *, failed: bool = False) -> None:
+        self.calls += 1
+        self.failures += int(failed)
+        if not (usage.prompt_tokens or usage.completion_tokens):
+            return  # no tokens to add (the offline brain): skip the per-villager sums
         old = self.per_npc[npc]
         self.per_npc[npc] = Usage(
             old.prompt_tokens + usage.prompt_tokens,
@@ -50,8 +54,6 @@ class UsageMeter:
         )
         self._prompt += usage.prompt_tokens
         self._completion += usage.completion_tokens
-        self.calls += 1
-        self.failures += int(failed)
 
     def totals(self) -> UsageTotals:
         prompt, completion = self._prompt, self._completion

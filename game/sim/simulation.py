@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hamlet.sim")
 
 MAX_DIRECTIVES = 5
+KEEP_WARNINGS = 1000
 SEEN_IN_LOG = 5  # people named in a turn's "Saw" line
 CLOSE_ENOUGH = 3  # tiles from its goal at which a walker stopped by people has arrived
 
@@ -107,7 +109,8 @@ class Simulation:
         self.turn = 0
         self.turn_interval = config.turn_interval
         self.conversations = ConversationManager(self)
-        self.warnings: list[str] = []
+        self.warnings: deque[str] = deque(maxlen=KEEP_WARNINGS)  # the latest, for tests
+        self.warning_count = 0
         self.directives_help = describe_directives()
 
     # ---- events and bookkeeping -----------------------------------------------------
@@ -117,6 +120,7 @@ class Simulation:
 
     def warn(self, text: str) -> None:
         self.warnings.append(text)
+        self.warning_count += 1
         log.warning("%s", text)
 
     def act_line(self, name: str, text: str) -> None:
@@ -259,14 +263,14 @@ class Simulation:
     def decision_request(self, name: str) -> DecisionRequest:
         state = self.npcs[name]
         me = self.world.entities[name]
-        places = self.world.grid.nearest_landmarks(me.pos, 8)
+        places = self.world.grid.places_near(me.pos, 8)
         perception = self.world.perceive(name)
         state.seen = perception.seen[:SEEN_IN_LOG]
         return DecisionRequest(
             persona=state.spec,
             turn=self.turn,
             perception=perception,
-            places=tuple((lm.name, lm.centre) for lm in places),
+            places=places,
             heard=tuple(state.heard[-6:]),
             memory=self.memory[name].recent(self.config.memory_budget),
             directives_help=self.directives_help,
@@ -286,7 +290,8 @@ class Simulation:
         state.heard.clear()
         try:
             for directive in directives:
-                await self.gate.wait()
+                if self.gate.paused:
+                    await self.gate.wait()
                 ends_turn = await self.act(name, directive)
                 if ends_turn:
                     break
@@ -405,9 +410,10 @@ class Simulation:
         self.act_line(name, f"moves {to_place}")
         entity.activity = f"walking {to_place}"
         steps = 0
-        replanned = crowded = False
+        replanned = crowded = stuck = False
         while path and steps < self.config.max_steps_per_turn:
-            await self.gate.wait()
+            if self.gate.paused:
+                await self.gate.wait()
             nxt = path[0]
             result = world.step_to(name, nxt)
             if not result:
@@ -415,24 +421,31 @@ class Simulation:
                     crowded = True  # people stand about the goal: this is near enough
                     path = []
                     break
-                if replanned:
-                    self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
-                    break
-                replanned = True
-                state.route = path
-                new_path = self._plan(state, entity.pos, goal)
-                if new_path is None:
-                    self.note(name, f"- Stopped on the way to {place}: {result.reason}.")
-                    break
-                path = new_path
-                continue
+                if not replanned:
+                    replanned = True
+                    state.route = path
+                    new_path = self._plan(state, entity.pos, goal)
+                    if new_path is not None:
+                        path = new_path
+                        continue
+                if steps:
+                    towards = place.removeprefix("near ")
+                    self.note(name, f"- Stopped on the way to {towards}: {result.reason}.")
+                else:  # not one step: somewhere else may do better next turn
+                    self.note(name, f"- Could not get {to_place}: {result.reason}.")
+                    path = []
+                    stuck = True
+                break
             path.pop(0)
             steps += 1
             self.emit(m.EntityMoved(name, entity.pos, entity.facing, self.config.step_time))
             if self.config.step_time > 0:
                 await asyncio.sleep(self.config.step_time)
         state.route = path
-        if not path:
+        if stuck:
+            state.destination = None
+            entity.activity = "standing about"
+        elif not path:
             state.destination = None
             at_place = place if place.startswith("near ") else f"at {place}"
             entity.activity = f"standing {at_place}" if "(" not in place else "standing about"

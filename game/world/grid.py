@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from game.content.models import MapSpec
@@ -93,6 +93,14 @@ class Landmark:
         return max(dx, dy)
 
 
+class Surroundings(NamedTuple):
+    """The places around a tile, as perception tells them."""
+
+    here: str | None  # the landmark the tile is in
+    near: str | None  # else the nearest landmark within 3 tiles
+    visible: tuple[tuple[str, Pos], ...]  # other landmarks in sight, with their centres
+
+
 MEMO_LIMIT = 50_000  # entries per lookup table of landmarks near a tile
 AREA = 8  # side of the areas that share a short list of candidate nearest landmarks
 
@@ -168,6 +176,8 @@ class Grid:
         # Villagers keep coming back to the same spots; these forget everything when full.
         self._within: dict[tuple[Pos, int], tuple[Landmark, ...]] = {}
         self._nearest_few: dict[tuple[Pos, int], tuple[Landmark, ...]] = {}
+        self._surroundings: dict[tuple[Pos, int], Surroundings] = {}
+        self._places_near: dict[tuple[Pos, int], tuple[tuple[str, Pos], ...]] = {}
 
     @classmethod
     def from_spec(cls, spec: MapSpec) -> Grid:
@@ -282,6 +292,35 @@ class Grid:
             if len(self._nearest_few) >= MEMO_LIMIT:
                 self._nearest_few.clear()
             found = self._nearest_few[key] = self._places.nearest(pos, count)
+        return found
+
+    def surroundings(self, pos: Pos, radius: int) -> Surroundings:
+        """What perception tells of the places from ``pos``: the landmark it is in, else the
+        nearest within 3 tiles, and the others within ``radius`` with their centres."""
+        key = (pos, radius)
+        found = self._surroundings.get(key)
+        if found is None:
+            if len(self._surroundings) >= MEMO_LIMIT:
+                self._surroundings.clear()
+            here = self.landmark_at(pos)
+            near = None if here else self.nearest_landmark(pos, within=3)
+            visible = tuple(
+                (lm.name, lm.centre) for lm in self._places.within(pos, radius) if lm is not here
+            )
+            found = Surroundings(here.name if here else None, near.name if near else None, visible)
+            self._surroundings[key] = found
+        return found
+
+    def places_near(self, pos: Pos, count: int) -> tuple[tuple[str, Pos], ...]:
+        """(name, centre) of the ``count`` landmarks nearest ``pos``: the places a villager
+        knows of and may head for."""
+        key = (pos, count)
+        found = self._places_near.get(key)
+        if found is None:
+            if len(self._places_near) >= MEMO_LIMIT:
+                self._places_near.clear()
+            nearest = self.nearest_landmarks(pos, count)
+            found = self._places_near[key] = tuple((lm.name, lm.centre) for lm in nearest)
         return found
 
     def landmark_named(self, name: str) -> Landmark | None:

@@ -214,22 +214,16 @@ class World:
             Seen(e.name, e.pos, distance, e.activity, e.is_player)
             for distance, _, e in around[:max_seen]
         )
-        here = self.grid.landmark_at(me.pos)
-        near = None if here else self.grid.nearest_landmark(me.pos, within=3)
-        landmarks = tuple(
-            (lm.name, lm.centre)
-            for lm in self.grid.landmarks_within(me.pos, me.vision_range)
-            if lm is not here
-        )
+        places = self.grid.surroundings(me.pos, me.vision_range)
         return Perception(
             name=name,
             pos=me.pos,
             tile=self.grid.tile(me.pos).name,
-            here=here.name if here else None,
-            near=near.name if near else None,
+            here=places.here,
+            near=places.near,
             seen=seen,
             adjacent=tuple(n for distance, n, _ in around if distance <= 1),
-            landmarks=landmarks,
+            landmarks=places.visible,
             vision_range=me.vision_range,
             map_size=(self.grid.width, self.grid.height),
         )
