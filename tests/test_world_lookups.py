@@ -29,6 +29,9 @@ def test_landmark_lookups_match_a_scan_of_every_landmark() -> None:
         assert grid.landmark_at(pos) == smallest
         around = grid.surroundings(pos, radius)
         assert around.here == (smallest.name if smallest else None)
+        close = [(lm.distance_to(pos), lm.w * lm.h, lm.name) for lm in grid.landmarks]
+        nearest = min(c for c in close if c[0] <= 3)[2] if any(c[0] <= 3 for c in close) else None
+        assert around.near == (None if smallest else nearest)
         assert around.visible == tuple((lm.name, lm.centre) for lm in within if lm is not smallest)
         assert grid.places_near(pos, count) == tuple((lm.name, lm.centre) for lm in by_centre[:count])
 

@@ -447,10 +447,17 @@ def _cap_warnings(who: str, warnings: list[str]) -> list[str]:
 
 def _speaker(who: object) -> str:
     """The NPC name as shown in warnings: one clean line, never empty."""
+    if type(who) is str:
+        return _speaker_name(who)
     try:
         return _truncate(clean_text(str(who)), 40) or "NPC"
     except Exception:  # noqa: BLE001 - a broken name must not break parsing
         return "NPC"
+
+
+@lru_cache(maxsize=4096)  # every answer is parsed for a villager whose name was seen before
+def _speaker_name(who: str) -> str:
+    return _truncate(clean_text(who), 40) or "NPC"
 
 
 def _listing(directives: Iterable[Directive]) -> str:

@@ -101,6 +101,8 @@ class Surroundings(NamedTuple):
     visible: tuple[tuple[str, Pos], ...]  # other landmarks in sight, with their centres
 
 
+_Candidate = tuple[int, int, str, int, Landmark]
+
 MEMO_LIMIT = 50_000  # entries per lookup table of landmarks near a tile
 AREA = 8  # side of the areas that share a short list of candidate nearest landmarks
 
@@ -114,7 +116,8 @@ class LandmarkIndex:
         self.landmarks = landmarks
         self._order = {id(lm): i for i, lm in enumerate(landmarks)}
         self._covering: dict[Pos, list[Landmark]] = {}  # every bucket a rectangle overlaps
-        self._candidates: dict[tuple[int, int, int], tuple[Landmark, ...]] = {}
+        # Per area and count: (centre x, centre y, name, file order, landmark) to rank.
+        self._candidates: dict[tuple[int, int, int], tuple[_Candidate, ...]] = {}
         c = self.CELL
         for lm in landmarks:
             for by in range(lm.y // c, (lm.y + lm.h - 1) // c + 1):
@@ -149,12 +152,14 @@ class LandmarkIndex:
             if len(by_distance) > count:
                 reach = chebyshev(by_distance[count - 1].centre, middle) + AREA
                 by_distance = [lm for lm in by_distance if chebyshev(lm.centre, middle) <= reach]
-            candidates = self._candidates[area] = tuple(by_distance)
-        order = self._order
+            candidates = self._candidates[area] = tuple(
+                (*lm.centre, lm.name, self._order[id(lm)], lm) for lm in by_distance
+            )
+        px, py = pos
         ranked = sorted(
-            candidates, key=lambda lm: (chebyshev(lm.centre, pos), lm.name, order[id(lm)])
+            (max(abs(cx - px), abs(cy - py)), name, i, lm) for cx, cy, name, i, lm in candidates
         )
-        return tuple(ranked[:count])
+        return tuple(entry[3] for entry in ranked[:count])
 
 
 class Grid:
@@ -302,10 +307,14 @@ class Grid:
         if found is None:
             if len(self._surroundings) >= MEMO_LIMIT:
                 self._surroundings.clear()
-            here = self.landmark_at(pos)
-            near = None if here else self.nearest_landmark(pos, within=3)
+            # One look at the index for all three (as landmark_at and nearest_landmark).
+            ranged = [(lm.distance_to(pos), lm) for lm in self._places.within(pos, max(radius, 3))]
+            inside = [lm for d, lm in ranged if d == 0]
+            here = min(inside, key=lambda lm: lm.w * lm.h) if inside else None
+            close = [(d, lm.w * lm.h, lm.name, lm) for d, lm in ranged if d <= 3]
+            near = min(close)[3] if close and not here else None
             visible = tuple(
-                (lm.name, lm.centre) for lm in self._places.within(pos, radius) if lm is not here
+                (lm.name, lm.centre) for d, lm in ranged if d <= radius and lm is not here
             )
             found = Surroundings(here.name if here else None, near.name if near else None, visible)
             self._surroundings[key] = found
