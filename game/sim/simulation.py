@@ -210,12 +210,17 @@ class Simulation:
         # Villagers start acting strictly in turn order, but one need not finish its walk
         # before the next begins: walks overlap, so the village moves together. Tasks start
         # in the order they are made. Every step and action is still checked against the
-        # world (and the pause gate) as it happens.
+        # world (and the pause gate) as it happens. Unpaced, a walk takes no time, so there
+        # is nothing to overlap: each villager acts in turn without a task of its own.
+        overlap = self.config.step_time > 0
         acting: list[asyncio.Future[None]] = []
         try:
             for name in self.order:
                 directives = await thoughts[name]
-                acting.append(asyncio.ensure_future(self._act_turn(name, directives)))
+                if overlap:
+                    acting.append(asyncio.ensure_future(self._act_turn(name, directives)))
+                else:
+                    await self._act_turn(name, directives)
             await asyncio.gather(*acting)
         finally:
             pending: list[asyncio.Future[Any]] = [*thinkers, *acting]
