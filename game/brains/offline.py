@@ -33,10 +33,18 @@ class OfflineBrain:
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
+        self._random = random.Random()
 
     def _rng(self, *parts: object) -> random.Random:
+        """The generator for one answer, seeded from (seed, *parts).
+
+        One generator is reseeded for each answer rather than a new one made (a thousand
+        answers a turn in a big village): decide and converse never await while using it,
+        so two answers cannot interleave.
+        """
         key = ":".join(str(p) for p in (self.seed, *parts))
-        return random.Random(zlib.crc32(key.encode("utf-8")))
+        self._random.seed(zlib.crc32(key.encode("utf-8")))
+        return self._random
 
     async def decide(self, request: DecisionRequest) -> BrainReply:
         persona, p = request.persona, request.perception
