@@ -22,7 +22,7 @@ FIGURES = (
     "decision prompt, 10 villagers in a crowd",
     "decision prompt, 100 villagers in a crowd",
     "decision prompt, 1,000 villagers in a crowd",
-    "decision prompt growth, 10 -> 1,000 villagers",
+    "decision prompt growth, 100 -> 1,000 villagers",
     "sim turn, 100 villagers (200x200)",
     "sim turn, 1,000 villagers (200x200)",
     "sim turn ratio 1,000 / 100",
