@@ -59,7 +59,7 @@ class SimConfig:
     line_gap_per_char: float = 0.04  # ...growing with its length, so people can read it
     max_exchanges: int = 6
     cooldown_turns: int = 4  # before the same two villagers talk again
-    rest_turns: int = 3  # after any conversation, before a villager starts or joins another
+    rest_turns: int = 2  # after any conversation, before a villager starts or joins another
     hearing_range: int = 5
     max_steps_per_turn: int = 10
     memory_budget: int = 700
