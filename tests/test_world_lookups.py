@@ -8,6 +8,7 @@ from collections import deque
 from game.bench.worlds import generated_map
 from game.brains.prompts import DECISION_BUDGET, fit_entries
 from game.world import Entity, Grid, World, chebyshev, manhattan
+from game.world.grid import LandmarkIndex
 
 
 def big_grid() -> Grid:
@@ -23,7 +24,7 @@ def test_landmark_lookups_match_a_scan_of_every_landmark() -> None:
         by_centre = sorted(grid.landmarks, key=lambda lm: (chebyshev(lm.centre, pos), lm.name))
         assert list(grid.nearest_landmarks(pos, count)) == by_centre[:count]
         within = [lm for lm in grid.landmarks if lm.distance_to(pos) <= radius]
-        assert list(grid.landmarks_within(pos, radius)) == within
+        assert list(LandmarkIndex(grid.landmarks).within(pos, radius)) == within
         inside = [lm for lm in grid.landmarks if lm.contains(pos)]
         smallest = min(inside, key=lambda lm: lm.w * lm.h) if inside else None
         assert grid.landmark_at(pos) == smallest
@@ -148,4 +149,6 @@ def test_perception_in_crowds_and_open_ground_matches_a_full_scan() -> None:
         p = world.perceive(name)
         assert [(s.distance, s.name) for s in p.seen] == everyone[:8]
         assert list(p.adjacent) == [n for d, n in everyone if d <= 1]
-        assert [s.name for s in world.seen_by(name, 5)] == [n for _, n in everyone[:5]]
+        assert [s.name for s in world.perceive(name, max_seen=5).seen] == [
+            n for _, n in everyone[:5]
+        ]

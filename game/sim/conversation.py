@@ -94,9 +94,11 @@ class ConversationManager:
         village and costs model calls). The player never rests, and may always talk.
         """
         last = self._last_conversation.get(name)
-        if last is None:
-            return 0
-        return max(last + self.sim.config.rest_turns + 1 - self.sim.turn, 0)
+        return 0 if last is None else max(last - self._rested_since(), 0)
+
+    def _rested_since(self) -> int:
+        """Whoever last talked in this turn or before has rested: ``resting`` is 0."""
+        return self.sim.turn - self.sim.config.rest_turns - 1
 
     def unavailable_for(self, name: str, nearby: Iterable[str] = ()) -> tuple[str, ...]:
         """People ``name`` may not start a conversation with right now: those talking,
@@ -108,8 +110,7 @@ class ConversationManager:
             if self.sim.turn - turn < self.sim.config.cooldown_turns:
                 busy.add(other)
         # resting(other) > 0, for everyone nearby at once
-        talked = self._last_conversation
-        since = self.sim.turn - self.sim.config.rest_turns - 1
+        talked, since = self._last_conversation, self._rested_since()
         busy.update(other for other in nearby if talked.get(other, since) > since)
         return tuple(sorted(busy - {name}))
 

@@ -14,6 +14,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from game.content.models import MapSpec
 
 Pos = tuple[int, int]
@@ -103,6 +105,17 @@ class Surroundings(NamedTuple):
 
 _Candidate = tuple[int, int, str, int, Landmark]
 
+
+def _smallest(landmarks: Sequence[Landmark]) -> Landmark | None:
+    """The smallest by area (the first of equals): the bakery rather than the square."""
+    return min(landmarks, key=lambda lm: lm.w * lm.h) if landmarks else None
+
+
+def _closest(ranged: Sequence[tuple[int, Landmark]]) -> Landmark | None:
+    """Of (distance, landmark) pairs, the nearest; then the smallest, then by name."""
+    return min(ranged, key=lambda p: (p[0], p[1].w * p[1].h, p[1].name))[1] if ranged else None
+
+
 MEMO_LIMIT = 50_000  # entries per lookup table of landmarks near a tile
 AREA = 8  # side of the areas that share a short list of candidate nearest landmarks
 
@@ -179,7 +192,6 @@ class Grid:
         self._landmark_at: dict[Pos, Landmark | None] = {}
         self._nearest: dict[tuple[Pos, int], Landmark | None] = {}
         # Villagers keep coming back to the same spots; these forget everything when full.
-        self._within: dict[tuple[Pos, int], tuple[Landmark, ...]] = {}
         self._nearest_few: dict[tuple[Pos, int], tuple[Landmark, ...]] = {}
         self._surroundings: dict[tuple[Pos, int], Surroundings] = {}
         self._places_near: dict[tuple[Pos, int], tuple[tuple[str, Pos], ...]] = {}
@@ -265,29 +277,15 @@ class Grid:
     def landmark_at(self, pos: Pos) -> Landmark | None:
         """The smallest landmark containing ``pos`` (the bakery rather than the square)."""
         if pos not in self._landmark_at:
-            inside = self._places.within(pos, 0)
-            self._landmark_at[pos] = min(inside, key=lambda lm: lm.w * lm.h) if inside else None
+            self._landmark_at[pos] = _smallest(self._places.within(pos, 0))
         return self._landmark_at[pos]
 
     def nearest_landmark(self, pos: Pos, within: int) -> Landmark | None:
         key = (pos, within)
         if key not in self._nearest:
-            near = [
-                (lm.distance_to(pos), lm.w * lm.h, lm.name, lm)
-                for lm in self._places.within(pos, within)
-            ]
-            self._nearest[key] = min(near)[3] if near else None
+            found = self._places.within(pos, within)
+            self._nearest[key] = _closest([(lm.distance_to(pos), lm) for lm in found])
         return self._nearest[key]
-
-    def landmarks_within(self, pos: Pos, radius: int) -> tuple[Landmark, ...]:
-        """Landmarks with a tile within ``radius`` (Chebyshev) of ``pos``, in file order."""
-        key = (pos, radius)
-        found = self._within.get(key)
-        if found is None:
-            if len(self._within) >= MEMO_LIMIT:
-                self._within.clear()
-            found = self._within[key] = self._places.within(pos, radius)
-        return found
 
     def nearest_landmarks(self, pos: Pos, count: int) -> tuple[Landmark, ...]:
         """The ``count`` landmarks whose centres are nearest ``pos`` (ties by name)."""
@@ -309,10 +307,8 @@ class Grid:
                 self._surroundings.clear()
             # One look at the index for all three (as landmark_at and nearest_landmark).
             ranged = [(lm.distance_to(pos), lm) for lm in self._places.within(pos, max(radius, 3))]
-            inside = [lm for d, lm in ranged if d == 0]
-            here = min(inside, key=lambda lm: lm.w * lm.h) if inside else None
-            close = [(d, lm.w * lm.h, lm.name, lm) for d, lm in ranged if d <= 3]
-            near = min(close)[3] if close and not here else None
+            here = _smallest([lm for d, lm in ranged if d == 0])
+            near = None if here else _closest([(d, lm) for d, lm in ranged if d <= 3])
             visible = tuple(
                 (lm.name, lm.centre) for d, lm in ranged if d <= radius and lm is not here
             )

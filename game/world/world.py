@@ -228,14 +228,6 @@ class World:
             map_size=(self.grid.width, self.grid.height),
         )
 
-    def seen_by(self, name: str, limit: int = 8) -> tuple[Seen, ...]:
-        """Who ``name`` sees, nearest first: :meth:`perceive` without the places."""
-        around = self._around(self.entities[name], limit)
-        return tuple(
-            Seen(e.name, e.pos, distance, e.activity, e.is_player)
-            for distance, _, e in around[:limit]
-        )
-
     def _around(self, me: Entity, wanted: int) -> list[tuple[int, str, Entity]]:
         """(distance, name, entity) for people within ``me``'s vision, nearest first.
 
