@@ -8,7 +8,6 @@ onto a blocked or occupied tile, leaves the map, or moves more than one tile a s
 from __future__ import annotations
 
 import functools
-import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -314,24 +313,30 @@ class World:
         straight = self._straight_path(start, goal, blocked if occupant else None)
         if straight is not None:
             return straight  # as short as any path can be: nothing to search for
-        # Ties on f go to the deepest node, so on open ground the search runs straight
-        # at the goal instead of filling the rectangle between the two.
-        frontier: list[tuple[int, int, int]] = [(abs(sx - gx) + abs(sy - gy), 0, first)]
+        # Every step costs 1 and the Manhattan distance never overestimates, so a step
+        # raises f = g + h by 0 or 2: the open tiles fit in two lists, those at the
+        # current f (``now``) and those at f + 2 (``later``), with no heap. Taking the
+        # newest of ``now`` first sends the search straight at the goal on open ground
+        # instead of filling the rectangle between the two.
+        now: list[int] = [first]
+        later: list[int] = []
         came_from: dict[int, int] = {first: first}
         cost: dict[int, int] = {first: 0}
-        expanded = 0
-        pop, push = heapq.heappop, heapq.heappush
-        while frontier:
-            _, neg_g, current = pop(frontier)
+        done: set[int] = set()
+        f = abs(sx - gx) + abs(sy - gy)
+        while now or later:
+            if not now:
+                now, later = later, now
+                f += 2
+            current = now.pop()
             if current == target:
                 break
-            g = -neg_g
-            if g > cost[current]:
-                continue
-            expanded += 1
-            if expanded > max_nodes:
+            if current in done:
+                continue  # queued again at a lower f, and expanded there
+            done.add(current)
+            if len(done) > max_nodes:
                 return None
-            new_cost = g + 1
+            new_cost = cost[current] + 1
             for nxt in table[current]:
                 if new_cost >= cost.get(nxt, 1 << 30):
                     continue
@@ -346,7 +351,10 @@ class World:
                     continue
                 cost[nxt] = new_cost
                 came_from[nxt] = current
-                push(frontier, (new_cost + abs(x - gx) + abs(y - gy), -new_cost, nxt))
+                if new_cost + abs(x - gx) + abs(y - gy) == f:
+                    now.append(nxt)
+                else:
+                    later.append(nxt)
         if target not in came_from:
             return None
         steps = [target]
