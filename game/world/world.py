@@ -8,7 +8,7 @@ onto a blocked or occupied tile, leaves the map, or moves more than one tile a s
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -17,7 +17,8 @@ from game.world.grid import Facing, Grid, Pos, chebyshev, manhattan
 PLAYER_NAME = "Player"
 BUCKET = 8  # side of a spatial-index cell, in tiles
 CROWD = 16  # people in one spatial-index cell from which perception searches ring by ring
-POCKET = 40  # a goal walled in by people within this many tiles is given up at once
+SLICE = 32  # tiles a path search expands before the search from the other end has a go
+_SEARCHING = object()  # what a path search yields while it has not finished
 
 
 @dataclass
@@ -250,12 +251,18 @@ class World:
             found.sort()
             return found
         around = []
-        for by in range((py - radius) // BUCKET, (py + radius) // BUCKET + 1):
-            for bx in range((px - radius) // BUCKET, (px + radius) // BUCKET + 1):
-                for name, e in buckets.get((bx, by), _EMPTY).items():
-                    dx, dy = e.pos[0] - px, e.pos[1] - py
-                    if -radius <= dx <= radius and -radius <= dy <= radius and e is not me:
-                        around.append((max(dx, -dx, dy, -dy), name, e))
+        left, right, top, bottom = px - radius, px + radius, py - radius, py + radius
+        for by in range(top // BUCKET, bottom // BUCKET + 1):
+            for bx in range(left // BUCKET, right // BUCKET + 1):
+                cell = buckets.get((bx, by))
+                if not cell:
+                    continue
+                for name, e in cell.items():
+                    x, y = e.pos
+                    if left <= x <= right and top <= y <= bottom and e is not me:
+                        dx = x - px if x >= px else px - x
+                        dy = y - py if y >= py else py - y
+                        around.append((dx if dx > dy else dy, name, e))
         around.sort()  # names are unique, so the entities themselves are never compared
         return around
 
@@ -296,46 +303,95 @@ class World:
             return None  # nobody stands on a wall; a wall is nowhere to go
         if grid.region(start) != grid.region(goal):
             return None  # on different islands: no need to search the whole one
-        width = grid.width
-        table = grid.neighbour_table()
         occupant = {} if through_entities else self._occupant
-        near = block_within if block_within is not None else width + grid.height
-        sx, sy = start
-        gx, gy = goal
+        near = block_within if block_within is not None else grid.width + grid.height
         first, target = grid.index(start), grid.index(goal)
+        if occupant:
+            width, (sx, sy) = grid.width, start
 
-        def blocked(i: int) -> bool:
-            y, x = divmod(i, width)
-            return abs(x - sx) <= near and abs(y - sy) <= near and (x, y) in occupant
+            def blocked(i: int) -> bool:
+                y, x = divmod(i, width)
+                return abs(x - sx) <= near and abs(y - sy) <= near and (x, y) in occupant
 
-        if occupant and self._walled_in(target, first, blocked):
-            return None
-        straight = self._straight_path(start, goal, blocked if occupant else None)
+            straight = self._straight_path(start, goal, blocked)
+        else:
+            straight = self._straight_path(start, goal, None)
         if straight is not None:
             return straight  # as short as any path can be: nothing to search for
+        # Search from both ends in turn and take whichever finds a path first. Into a
+        # house, the search from outside must comb the wall for the door while the one
+        # from inside walks out of it; a goal walled in by people is given up as soon
+        # as the search from it runs out of room.
+        # The two share the ``max_nodes`` budget. The search from the goal goes first:
+        # that is the end people are crowding round.
+        backward = self._search(target, first, occupant, start, near, max_nodes // 2)
+        forward = self._search(first, target, occupant, start, near, max_nodes // 2)
+        while True:
+            found = next(backward)
+            if found is not _SEARCHING:
+                break
+            found = next(forward)
+            if found is not _SEARCHING:
+                if found is not None:
+                    found.reverse()
+                break
+        if found is None:
+            return None
+        width = grid.width
+        return [(i % width, i // width) for i in found[1:]]
+
+    def _search(
+        self,
+        source: int,
+        dest: int,
+        occupant: dict[Pos, str],
+        walker: Pos,
+        near: int,
+        max_nodes: int,
+    ) -> Iterator[list[int] | None | object]:
+        """A* over tile indices from ``source`` to ``dest``, run a slice at a time.
+
+        Yields ``_SEARCHING`` after every ``SLICE`` tiles expanded, then once: the tiles
+        from ``dest`` back to ``source``, or None if there is no path (or more than
+        ``max_nodes`` tiles were expanded). People in ``occupant`` block within ``near``
+        tiles of ``walker``; ``dest`` is entered whoever stands there.
+        """
+        grid = self.grid
+        width, table = grid.width, grid.neighbour_table()
+        wx, wy = walker
+        gy, gx = divmod(dest, width)
+        sy, sx = divmod(source, width)
         # Every step costs 1 and the Manhattan distance never overestimates, so a step
         # raises f = g + h by 0 or 2: the open tiles fit in two lists, those at the
         # current f (``now``) and those at f + 2 (``later``), with no heap. Taking the
         # newest of ``now`` first sends the search straight at the goal on open ground
         # instead of filling the rectangle between the two.
-        now: list[int] = [first]
+        now: list[int] = [source]
         later: list[int] = []
-        came_from: dict[int, int] = {first: first}
-        cost: dict[int, int] = {first: 0}
+        came_from: dict[int, int] = {source: source}
+        cost: dict[int, int] = {source: 0}
         done: set[int] = set()
         f = abs(sx - gx) + abs(sy - gy)
+        pause = min(SLICE, max_nodes + 1)
         while now or later:
             if not now:
                 now, later = later, now
                 f += 2
             current = now.pop()
-            if current == target:
-                break
+            if current == dest:
+                chain = [dest]
+                while chain[-1] != source:
+                    chain.append(came_from[chain[-1]])
+                yield chain
+                return
             if current in done:
                 continue  # queued again at a lower f, and expanded there
             done.add(current)
-            if len(done) > max_nodes:
-                return None
+            if len(done) >= pause:
+                if pause > max_nodes:
+                    break
+                pause = min(pause + SLICE, max_nodes + 1)
+                yield _SEARCHING
             new_cost = cost[current] + 1
             for nxt in table[current]:
                 if new_cost >= cost.get(nxt, 1 << 30):
@@ -343,9 +399,9 @@ class World:
                 y, x = divmod(nxt, width)
                 if (
                     occupant
-                    and nxt != target
-                    and abs(x - sx) <= near
-                    and abs(y - sy) <= near
+                    and nxt != dest
+                    and abs(x - wx) <= near
+                    and abs(y - wy) <= near
                     and (x, y) in occupant
                 ):
                     continue
@@ -355,14 +411,7 @@ class World:
                     now.append(nxt)
                 else:
                     later.append(nxt)
-        if target not in came_from:
-            return None
-        steps = [target]
-        while steps[-1] != first:
-            steps.append(came_from[steps[-1]])
-        steps.pop()
-        steps.reverse()
-        return [(i % width, i // width) for i in steps]
+        yield None
 
     def _straight_path(
         self, start: Pos, goal: Pos, blocked: Callable[[int], bool] | None
@@ -386,30 +435,6 @@ class World:
             ):
                 return path
         return None
-
-    def _walled_in(self, goal: int, start: int, blocked: Callable[[int], bool]) -> bool:
-        """Whether people wall ``goal`` into a small pocket that ``start`` is not in.
-
-        A flood from the goal that runs out within a few dozen tiles answers in
-        microseconds what a forward search would learn only after exploring everything
-        reachable from the start.
-        """
-        table = self.grid.neighbour_table()
-        pocket = {goal}
-        todo = [goal]
-        while todo:
-            for nxt in table[todo.pop()]:
-                if nxt in pocket:
-                    continue
-                if nxt == start:
-                    return False
-                if blocked(nxt):
-                    continue
-                pocket.add(nxt)
-                if len(pocket) > POCKET:
-                    return False
-                todo.append(nxt)
-        return True
 
     def nearest_free(self, pos: Pos, *, radius: int = 2, exclude: Iterable[Pos] = ()) -> Pos | None:
         """The free walkable tile closest to ``pos`` (itself if free), within ``radius``."""
