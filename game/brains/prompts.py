@@ -27,7 +27,7 @@ MIN_MEMORY_ROOM = 300  # below this, the situation is told more briefly
 _WORD = re.compile(r"[a-z']{3,}")
 
 
-@functools.lru_cache(maxsize=4096)  # the same facts and lines are matched over and over
+@functools.lru_cache(maxsize=16384)  # the same facts, lines and names come up over and over
 def words(text: str) -> frozenset[str]:
     """Lower-case content words, plural 's' dropped, for cheap keyword matching."""
     found = (w.removesuffix("'s").strip("'") for w in _WORD.findall(text.lower()))
@@ -44,9 +44,12 @@ STOPWORDS = frozenset(
 )
 
 
-def relevant_knowledge(persona: NpcSpec, cues: str, limit: int) -> list[str]:
-    """The facts sharing most words with ``cues`` (ties keep file order)."""
-    cue_words = words(cues)
+def relevant_knowledge(persona: NpcSpec, cues: str | tuple[str, ...], limit: int) -> list[str]:
+    """The facts sharing most words with ``cues``, one text or several (ties keep file order).
+
+    Several texts are matched as if joined by spaces, but each one's words are cached.
+    """
+    cue_words = words(cues) if isinstance(cues, str) else frozenset().union(*map(words, cues))
     scored = []
     for index, fact in enumerate(persona.knowledge):
         score = len(words(fact) & cue_words)
@@ -116,7 +119,7 @@ def _world_block(
 
 
 def decision_messages(req: DecisionRequest) -> list[dict[str, str]]:
-    cues = " ".join([*(s.name for s in req.perception.seen), req.perception.here or "", *req.heard])
+    cues = (*(s.name for s in req.perception.seen), req.perception.here or "", *req.heard)
     facts = relevant_knowledge(req.persona, cues, MAX_KNOWLEDGE_IN_DECISION)
     system = "\n".join(
         [
@@ -170,7 +173,7 @@ def _decision_situation(
 
 def conversation_messages(req: ConversationRequest) -> list[dict[str, str]]:
     partner = "the traveller (a player)" if req.partner_is_player else req.partner
-    cues = " ".join(line for _, line in req.history[-3:]) + " " + req.partner
+    cues = (*(line for _, line in req.history[-3:]), req.partner)
     facts = relevant_knowledge(req.persona, cues, 5) or list(req.persona.knowledge[:3])
     system = "\n".join(
         [

@@ -18,7 +18,6 @@ PLAYER_NAME = "Player"
 BUCKET = 8  # side of a spatial-index cell, in tiles
 CROWD = 16  # people in one spatial-index cell from which perception searches ring by ring
 SLICE = 32  # tiles a path search expands before the search from the other end has a go
-_SEARCHING = object()  # what a path search yields while it has not finished
 
 
 @dataclass
@@ -328,14 +327,14 @@ class World:
         forward = self._search(first, target, occupant, start, near, max_nodes // 2)
         while True:
             found = next(backward)
-            if found is not _SEARCHING:
+            if found is not True:
                 break
             found = next(forward)
-            if found is not _SEARCHING:
-                if found is not None:
-                    found.reverse()
+            if isinstance(found, list):
+                found.reverse()
+            if found is not True:
                 break
-        if found is None:
+        if not isinstance(found, list):
             return None
         width = grid.width
         return [(i % width, i // width) for i in found[1:]]
@@ -348,11 +347,11 @@ class World:
         walker: Pos,
         near: int,
         max_nodes: int,
-    ) -> Iterator[list[int] | None | object]:
+    ) -> Iterator[list[int] | bool]:
         """A* over tile indices from ``source`` to ``dest``, run a slice at a time.
 
-        Yields ``_SEARCHING`` after every ``SLICE`` tiles expanded, then once: the tiles
-        from ``dest`` back to ``source``, or None if there is no path (or more than
+        Yields True after every ``SLICE`` tiles expanded while it goes on, then once: the
+        tiles from ``dest`` back to ``source``, or False if there is no path (or more than
         ``max_nodes`` tiles were expanded). People in ``occupant`` block within ``near``
         tiles of ``walker``; ``dest`` is entered whoever stands there.
         """
@@ -391,7 +390,7 @@ class World:
                 if pause > max_nodes:
                     break
                 pause = min(pause + SLICE, max_nodes + 1)
-                yield _SEARCHING
+                yield True
             new_cost = cost[current] + 1
             for nxt in table[current]:
                 if new_cost >= cost.get(nxt, 1 << 30):
@@ -411,7 +410,7 @@ class World:
                     now.append(nxt)
                 else:
                     later.append(nxt)
-        yield None
+        yield False
 
     def _straight_path(
         self, start: Pos, goal: Pos, blocked: Callable[[int], bool] | None
