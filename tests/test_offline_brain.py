@@ -96,8 +96,6 @@ def test_says_goodbye_when_the_player_does(real_content) -> None:
 
 def test_a_resting_villager_starts_no_conversation(tiny_content, tmp_path) -> None:
     """Ada stands beside Bjorn: over many turns she talks with him only when not resting."""
-    from dataclasses import replace
-
     brain = OfflineBrain(0)
     sim, _ = make_sim(tiny_content, brain, tmp_path)
     starts = {0: 0, 1: 0}
@@ -106,6 +104,6 @@ def test_a_resting_villager_starts_no_conversation(tiny_content, tmp_path) -> No
         request = sim.decision_request("Ada")
         assert "Bjorn" in request.perception.adjacent
         for rest in (0, 1):
-            text = asyncio.run(brain.decide(replace(request, talk_rest=rest))).text
+            text = asyncio.run(brain.decide(request._replace(talk_rest=rest))).text
             starts[rest] += "start_conversation_with" in text
     assert starts[0] > 20 and starts[1] == 0

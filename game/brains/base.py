@@ -8,16 +8,14 @@ a model says is trusted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from game.content.models import NpcSpec
     from game.world import Perception, Pos
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(NamedTuple):
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -26,9 +24,12 @@ class Usage:
         return self.prompt_tokens + self.completion_tokens
 
 
-@dataclass(frozen=True)
-class DecisionRequest:
-    """Everything an NPC gets to decide its turn."""
+class DecisionRequest(NamedTuple):
+    """Everything an NPC gets to decide its turn.
+
+    Requests and replies are named tuples: frozen, and quick to make, as every villager
+    needs one or more a turn.
+    """
 
     persona: NpcSpec
     turn: int
@@ -43,8 +44,7 @@ class DecisionRequest:
     max_directives: int = 5
 
 
-@dataclass(frozen=True)
-class ConversationRequest:
+class ConversationRequest(NamedTuple):
     """Everything an NPC gets to say its next line in a conversation."""
 
     persona: NpcSpec
@@ -57,10 +57,12 @@ class ConversationRequest:
     messages_left: int  # lines that may still be said before the cap closes it
 
 
-@dataclass(frozen=True)
-class BrainReply:
+NO_USAGE = Usage()
+
+
+class BrainReply(NamedTuple):
     text: str
-    usage: Usage = field(default_factory=Usage)
+    usage: Usage = NO_USAGE
 
 
 class BrainError(Exception):

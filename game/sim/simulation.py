@@ -132,6 +132,8 @@ class Simulation:
 
     def record_usage(self, name: str, usage: Usage, *, failed: bool = False) -> None:
         self.usage.record(name, usage, failed=failed)
+        if not (failed or usage.prompt_tokens or usage.completion_tokens):
+            return  # nothing the HUD shows has changed (the offline brain's answers)
         t = self.usage.totals()
         self.emit(
             m.UsageUpdated(t.prompt_tokens, t.completion_tokens, t.calls, t.failures, t.cost_usd)

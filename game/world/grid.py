@@ -104,6 +104,7 @@ class Surroundings(NamedTuple):
 
 
 _Candidate = tuple[int, int, str, int, Landmark]
+_Rect = tuple[int, int, int, int, Landmark]
 
 
 def _smallest(landmarks: Sequence[Landmark]) -> Landmark | None:
@@ -129,6 +130,8 @@ class LandmarkIndex:
         self.landmarks = landmarks
         self._order = {id(lm): i for i, lm in enumerate(landmarks)}
         self._covering: dict[Pos, list[Landmark]] = {}  # every bucket a rectangle overlaps
+        # Per area and radius: (left, top, right, bottom, landmark) that may be in reach.
+        self._reachable: dict[tuple[int, int, int], tuple[_Rect, ...]] = {}
         # Per area and count: (centre x, centre y, name, file order, landmark) to rank.
         self._candidates: dict[tuple[int, int, int], tuple[_Candidate, ...]] = {}
         c = self.CELL
@@ -137,16 +140,45 @@ class LandmarkIndex:
                 for bx in range(lm.x // c, (lm.x + lm.w - 1) // c + 1):
                     self._covering.setdefault((bx, by), []).append(lm)
 
+    def _in_reach(self, pos: Pos, radius: int) -> tuple[_Rect, ...]:
+        """The landmarks within ``radius`` of some tile of the 8 x 8 area ``pos`` is in,
+        in file order, with their edges: a short list to measure from any tile there."""
+        key = (pos[0] // AREA, pos[1] // AREA, radius)
+        found = self._reachable.get(key)
+        if found is None:
+            left, top = key[0] * AREA, key[1] * AREA
+            right, bottom = left + AREA - 1, top + AREA - 1
+            c = self.CELL
+            near: dict[int, Landmark] = {}
+            for by in range((top - radius) // c, (bottom + radius) // c + 1):
+                for bx in range((left - radius) // c, (right + radius) // c + 1):
+                    for lm in self._covering.get((bx, by), ()):
+                        dx = max(lm.x - right, 0, left - (lm.x + lm.w - 1))
+                        dy = max(lm.y - bottom, 0, top - (lm.y + lm.h - 1))
+                        if max(dx, dy) <= radius:
+                            near[self._order[id(lm)]] = lm
+            found = self._reachable[key] = tuple(
+                (lm.x, lm.y, lm.x + lm.w - 1, lm.y + lm.h - 1, lm)
+                for lm in (near[i] for i in sorted(near))
+            )
+        return found
+
+    def ranged(self, pos: Pos, radius: int) -> list[tuple[int, Landmark]]:
+        """(distance, landmark) for landmarks with a tile within ``radius`` of ``pos``,
+        in their original order; the distance is :meth:`Landmark.distance_to`."""
+        px, py = pos
+        found = []
+        for left, top, right, bottom, lm in self._in_reach(pos, radius):
+            dx = left - px if px < left else (px - right if px > right else 0)
+            dy = top - py if py < top else (py - bottom if py > bottom else 0)
+            distance = dx if dx > dy else dy
+            if distance <= radius:
+                found.append((distance, lm))
+        return found
+
     def within(self, pos: Pos, radius: int) -> tuple[Landmark, ...]:
         """Landmarks with a tile within ``radius`` of ``pos``, in their original order."""
-        c = self.CELL
-        found: dict[int, Landmark] = {}
-        for by in range((pos[1] - radius) // c, (pos[1] + radius) // c + 1):
-            for bx in range((pos[0] - radius) // c, (pos[0] + radius) // c + 1):
-                for lm in self._covering.get((bx, by), ()):
-                    if lm.distance_to(pos) <= radius:
-                        found[self._order[id(lm)]] = lm
-        return tuple(found[i] for i in sorted(found))
+        return tuple(lm for _, lm in self.ranged(pos, radius))
 
     def nearest(self, pos: Pos, count: int) -> tuple[Landmark, ...]:
         """The ``count`` nearest by centre (Chebyshev), ties broken by name.
@@ -169,9 +201,12 @@ class LandmarkIndex:
                 (*lm.centre, lm.name, self._order[id(lm)], lm) for lm in by_distance
             )
         px, py = pos
-        ranked = sorted(
-            (max(abs(cx - px), abs(cy - py)), name, i, lm) for cx, cy, name, i, lm in candidates
-        )
+        ranked = []
+        for cx, cy, name, i, lm in candidates:
+            dx = cx - px if cx > px else px - cx
+            dy = cy - py if cy > py else py - cy
+            ranked.append((dx if dx > dy else dy, name, i, lm))
+        ranked.sort()
         return tuple(entry[3] for entry in ranked[:count])
 
 
@@ -283,8 +318,7 @@ class Grid:
     def nearest_landmark(self, pos: Pos, within: int) -> Landmark | None:
         key = (pos, within)
         if key not in self._nearest:
-            found = self._places.within(pos, within)
-            self._nearest[key] = _closest([(lm.distance_to(pos), lm) for lm in found])
+            self._nearest[key] = _closest(self._places.ranged(pos, within))
         return self._nearest[key]
 
     def nearest_landmarks(self, pos: Pos, count: int) -> tuple[Landmark, ...]:
@@ -306,7 +340,7 @@ class Grid:
             if len(self._surroundings) >= MEMO_LIMIT:
                 self._surroundings.clear()
             # One look at the index for all three (as landmark_at and nearest_landmark).
-            ranged = [(lm.distance_to(pos), lm) for lm in self._places.within(pos, max(radius, 3))]
+            ranged = self._places.ranged(pos, max(radius, 3))
             here = _smallest([lm for d, lm in ranged if d == 0])
             near = None if here else _closest([(d, lm) for d, lm in ranged if d <= 3])
             visible = tuple(
@@ -324,7 +358,7 @@ class Grid:
         if found is None:
             if len(self._places_near) >= MEMO_LIMIT:
                 self._places_near.clear()
-            nearest = self.nearest_landmarks(pos, count)
+            nearest = self._places.nearest(pos, count)
             found = self._places_near[key] = tuple((lm.name, lm.centre) for lm in nearest)
         return found
 

@@ -67,9 +67,11 @@ class Seen(NamedTuple):
     is_player: bool
 
 
-@dataclass(frozen=True)
-class Perception:
-    """What one entity knows of the world around it right now. Immutable, safe to share."""
+class Perception(NamedTuple):
+    """What one entity knows of the world around it right now. Immutable, safe to share.
+
+    A named tuple, as :class:`Seen` is: one is made for every villager every turn.
+    """
 
     name: str
     pos: Pos
