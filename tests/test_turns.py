@@ -135,6 +135,27 @@ def test_a_crowd_about_the_goal_counts_as_arriving(tmp_path) -> None:
     assert "Walked near the pond; people stood about it, so I stopped." in log_text(sim, "Cora")
 
 
+def test_a_walker_plans_again_round_someone_who_stepped_into_its_way(tmp_path) -> None:
+    """Paced walks overlap: Cora steps onto Ada's route after Ada set off; Ada goes round."""
+    spawns = {"Ada": (1, 6), "Cora": (4, 5)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    table = {"Ada": "move_to(10, 6)", "Cora": "move_to(4, 6)"}
+    with LLMServer(by_npc(table)) as server:
+        sim, rec = make_sim(
+            content,
+            loopback_brain(server.base_url),
+            tmp_path,
+            step_time=0.05,
+            max_steps_per_turn=12,
+        )
+        run(sim, 1)
+    ada = [e.pos for e in rec.of(m.EntityMoved) if e.name == "Ada"]
+    assert sim.world.entities["Cora"].pos == (4, 6)
+    assert ada[:2] == [(2, 6), (3, 6)]  # planned along the bottom row, where nobody stood
+    assert (4, 6) not in ada and ada[-1] == (10, 6)  # then round Cora, and on
+    assert "- Walked near the pond (10,6)." in log_text(sim, "Ada")
+
+
 def test_walks_are_capped_per_turn_and_remembered(tiny_content, tmp_path) -> None:
     with LLMServer(by_npc({"Cora": "move_to(3, 3)"})) as server:
         sim, rec = make_sim(

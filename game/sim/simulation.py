@@ -43,7 +43,7 @@ log = logging.getLogger("hamlet.sim")
 MAX_DIRECTIVES = 5
 KEEP_WARNINGS = 1000
 SEEN_IN_LOG = 5  # people named in a turn's "Saw" line
-CLOSE_ENOUGH = 3  # tiles from its goal at which a walker stopped by people has arrived
+CLOSE_ENOUGH = 6  # tiles from its goal at which a walker stopped by people has arrived
 
 
 @dataclass(frozen=True)
@@ -418,6 +418,7 @@ class Simulation:
         entity.activity = f"walking {to_place}"
         steps = 0
         replanned = crowded = stuck = False
+        planned_at = world.moves
         while path and steps < self.config.max_steps_per_turn:
             if self.gate.paused:
                 await self.gate.wait()
@@ -428,7 +429,9 @@ class Simulation:
                     crowded = True  # people stand about the goal: this is near enough
                     path = []
                     break
-                if not replanned:
+                # Plan again once, if anyone else has moved since: else it would meet
+                # the same people in the way.
+                if not replanned and world.moves > planned_at + steps:
                     replanned = True
                     state.route = path
                     new_path = self._plan(state, entity.pos, goal)
