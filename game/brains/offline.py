@@ -55,11 +55,13 @@ class _SplitMix(random.Random):
         return z ^ (z >> 31)
 
     def getrandbits(self, k: int) -> int:
-        bits, have = 0, 0
-        while have < k:
-            bits = (bits << 64) | self._next()
-            have += 64
-        return bits >> (have - k)
+        if k <= 64:
+            return self._next() >> (64 - k)
+        return (self.getrandbits(k - 64) << 64) | self._next()
+
+    def _randbelow(self, n: int) -> int:  # what choice, randint and shuffle draw with
+        # Below 2**32 the modulo's bias is under one part in 2**32: nothing a game shows.
+        return self._next() % n if n < 1 << 32 else super()._randbelow(n)  # type: ignore[misc]
 
     def random(self) -> float:
         return (self._next() >> 11) * (1.0 / (1 << 53))

@@ -72,7 +72,7 @@ class SimConfig:
         return replace(base, **kwargs)  # type: ignore[arg-type]
 
 
-@dataclass
+@dataclass(slots=True)
 class NpcState:
     """What the simulation tracks per villager beyond the world's entity."""
 

@@ -20,7 +20,7 @@ CROWD = 16  # people in one spatial-index cell from which perception searches ri
 SLICE = 32  # tiles a path search expands before the search from the other end has a go
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     """The player or a villager. Mutated only by :class:`World`."""
 
