@@ -33,6 +33,7 @@ class Entity:
 
 
 _EMPTY: dict[str, Entity] = {}  # a spatial-index cell with nobody in it
+_STEP_FACING = {facing.delta: facing for facing in Facing}  # a step's (dx, dy) -> facing
 
 
 @functools.cache
@@ -153,9 +154,10 @@ class World:
     def step_to(self, name: str, pos: Pos) -> Result:
         """Move ``name`` onto a 4-neighbouring tile ``pos``; anything further is refused."""
         entity = self.entities[name]
-        if manhattan(entity.pos, pos) != 1:
+        facing = _STEP_FACING.get((pos[0] - entity.pos[0], pos[1] - entity.pos[1]))
+        if facing is None:
             return Result(False, f"({pos[0]}, {pos[1]}) is not one step away")
-        entity.facing = Facing.towards(entity.pos, pos, entity.facing)
+        entity.facing = facing
         return self._move(entity, pos)
 
     def face(self, name: str, towards: Pos) -> None:
@@ -163,9 +165,8 @@ class World:
         entity.facing = Facing.towards(entity.pos, towards, entity.facing)
 
     def _move(self, entity: Entity, pos: Pos) -> Result:
-        allowed = self.can_enter(pos)
-        if not allowed:
-            return allowed
+        if pos in self._occupant or not self.grid.walkable(pos):
+            return self.can_enter(pos)  # says why not
         old = entity.pos
         if (old[0] // BUCKET, old[1] // BUCKET) == (pos[0] // BUCKET, pos[1] // BUCKET):
             del self._occupant[old]  # same bucket: only the occupancy changes
@@ -211,10 +212,13 @@ class World:
         """
         me = self.entities[name]
         around = self._around(me, max_seen)
-        seen = tuple(
-            Seen(e.name, e.pos, distance, e.activity, e.is_player)
-            for distance, _, e in around[:max_seen]
-        )
+        nearest = around[:max_seen]
+        seen = tuple([Seen(e.name, e.pos, d, e.activity, e.is_player) for d, _, e in nearest])
+        next_to = []
+        for distance, other, _ in around:  # nearest first
+            if distance > 1:
+                break
+            next_to.append(other)
         places = self.grid.surroundings(me.pos, me.vision_range)
         return Perception(
             name=name,
@@ -223,7 +227,7 @@ class World:
             here=places.here,
             near=places.near,
             seen=seen,
-            adjacent=tuple(n for distance, n, _ in around if distance <= 1),
+            adjacent=tuple(next_to),
             landmarks=places.visible,
             vision_range=me.vision_range,
             map_size=(self.grid.width, self.grid.height),
