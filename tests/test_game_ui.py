@@ -217,11 +217,13 @@ def test_npc_turns_to_the_player_and_the_box_opens_with_its_line(tiny_content, t
 def test_talking_on_the_offline_brain(real_content, tmp_path) -> None:
     from game.brains.offline import OfflineBrain
 
-    h = Harness(real_content, OfflineBrain(0), tmp_path)
+    # No turns are played, so nobody wanders off or walks up first: the player spawns at
+    # (23, 19) and Pip stands at the well at (22, 18), diagonally next to them. (With turns
+    # running, whoever the offline brain sends over first would take the talk: a race.)
+    h = Harness(real_content, OfflineBrain(0), tmp_path, turns=0)
     try:
         game = h.game
-        # the player spawns at (23, 19) and Pip stands at the well at (22, 18): diagonal.
-        # Pip may turn to the player first; otherwise the player presses Enter.
+        assert h.tile("Pip") == (22, 18) and h.tile() == (23, 19)
         h.key(pygame.K_RETURN)
         assert h.until(lambda: isinstance(game.states[-1], DialogueState))
         assert game.dialogue.npc_name == "Pip"

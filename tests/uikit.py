@@ -17,13 +17,25 @@ FRAME = 1 / 60
 
 
 class Harness:
-    def __init__(self, content, brain: Brain, log_dir: Path, size=(1280, 720), **config) -> None:
+    def __init__(
+        self,
+        content,
+        brain: Brain,
+        log_dir: Path,
+        size=(1280, 720),
+        turns: int | None = None,
+        **config,
+    ) -> None:
         config.setdefault("turn_interval", 0.05)
         config.setdefault("step_time", 0.0)
         config.setdefault("line_gap", 0.0)
         config.setdefault("line_gap_per_char", 0.0)
         self.config = SimConfig(log_dir=log_dir, **config)
-        self.worker = SimWorker(lambda emit: Simulation(content, brain, self.config, emit))
+        # ``turns`` stops the turns after that many (0: the village stands still while the
+        # player still walks and talks), for tests that must know where everyone stands.
+        self.worker = SimWorker(
+            lambda emit: Simulation(content, brain, self.config, emit), turns=turns
+        )
         pygame.init()
         pygame.display.set_mode(size)
         self.worker.start()
