@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
     """The brain to use, a sentence saying which (for the console), and the model name."""
-    from game.brains import PLACEHOLDER_KEY, PROVIDERS, OfflineBrain, OpenAIBrain
+    from game.brains import PLACEHOLDER_KEY, PROVIDERS, OfflineBrain
 
     how = (
         "Set OPENAI_API_KEY, or pass --base-url URL or --provider ollama|lmstudio, "
@@ -122,6 +122,8 @@ def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
     if key is None and base_url is None:
         return OfflineBrain(args.seed), f"No model configured: using the offline brain. {how}", None
     model = args.model or ("gpt-4o-mini" if args.provider in (None, "openai") else "llama3.2")
+    from game.brains.openai_brain import OpenAIBrain  # only now: openai is slow to import
+
     brain = OpenAIBrain(
         model=model,
         api_key=key or PLACEHOLDER_KEY,

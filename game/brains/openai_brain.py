@@ -15,18 +15,12 @@ import openai
 
 from game.brains.base import BrainError, BrainReply, Usage
 from game.brains.prompts import conversation_messages, decision_messages
+from game.brains.providers import PLACEHOLDER_KEY, PROVIDERS
 
 if TYPE_CHECKING:
     from game.brains.base import ConversationRequest, DecisionRequest
 
-#: Local servers accept any key; the client insists on having one.
-PLACEHOLDER_KEY = "not-needed-for-local-servers"
-
-PROVIDERS: dict[str, str | None] = {
-    "openai": None,  # the client's default, or OPENAI_BASE_URL
-    "ollama": "http://localhost:11434/v1",
-    "lmstudio": "http://localhost:1234/v1",
-}
+__all__ = ["PLACEHOLDER_KEY", "PROVIDERS", "OpenAIBrain"]
 
 
 def _host(base_url: str | None) -> str:
