@@ -8,7 +8,7 @@ onto a blocked or occupied tile, leaves the map, or moves more than one tile a s
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -308,19 +308,16 @@ class World:
             return None  # nobody stands on a wall; a wall is nowhere to go
         if grid.region(start) != grid.region(goal):
             return None  # on different islands: no need to search the whole one
-        occupant = {} if through_entities else self._occupant
-        near = block_within if block_within is not None else grid.width + grid.height
         first, target = grid.index(start), grid.index(goal)
-        if occupant:
-            width, (sx, sy) = grid.width, start
-
-            def blocked(i: int) -> bool:
-                y, x = divmod(i, width)
-                return abs(x - sx) <= near and abs(y - sy) <= near and (x, y) in occupant
-
-            straight = self._straight_path(start, goal, blocked)
-        else:
-            straight = self._straight_path(start, goal, None)
+        # The tiles people stand on that the walk must go round (never its two ends).
+        blocked: set[int] = set()
+        if not through_entities:
+            if block_within is None:
+                people: Iterable[Pos] = self._occupant
+            else:
+                people = [e.pos for e in self.near(start, block_within)]
+            blocked = {grid.index(pos) for pos in people} - {first, target}
+        straight = self._straight_path(start, goal, blocked)
         if straight is not None:
             return straight  # as short as any path can be: nothing to search for
         # Search from both ends in turn and take whichever finds a path first. Into a
@@ -329,8 +326,8 @@ class World:
         # as the search from it runs out of room.
         # The two share the ``max_nodes`` budget. The search from the goal goes first:
         # that is the end people are crowding round.
-        backward = self._search(target, first, occupant, start, near, max_nodes // 2)
-        forward = self._search(first, target, occupant, start, near, max_nodes // 2)
+        backward = self._search(target, first, blocked, max_nodes // 2)
+        forward = self._search(first, target, blocked, max_nodes // 2)
         while True:
             found = next(backward)
             if found is not True:
@@ -346,31 +343,25 @@ class World:
         return [(i % width, i // width) for i in found[1:]]
 
     def _search(
-        self,
-        source: int,
-        dest: int,
-        occupant: dict[Pos, str],
-        walker: Pos,
-        near: int,
-        max_nodes: int,
+        self, source: int, dest: int, blocked: set[int], max_nodes: int
     ) -> Iterator[list[int] | bool]:
-        """A* over tile indices from ``source`` to ``dest``, run a slice at a time.
+        """A* over tile indices from ``source`` to ``dest`` round ``blocked``, a slice at a time.
 
         Yields True after every ``SLICE`` tiles expanded while it goes on, then once: the
         tiles from ``dest`` back to ``source``, or False if there is no path (or more than
-        ``max_nodes`` tiles were expanded). People in ``occupant`` block within ``near``
-        tiles of ``walker``; ``dest`` is entered whoever stands there.
+        ``max_nodes`` tiles were expanded).
         """
         grid = self.grid
         width, table = grid.width, grid.neighbour_table()
-        wx, wy = walker
         gy, gx = divmod(dest, width)
         sy, sx = divmod(source, width)
+        # Which of the four steps (up, right, down, left, as in STEPS) a step is.
+        direction = {-width: 0, 1: 1, width: 2, -1: 3}
         # Every step costs 1 and the Manhattan distance never overestimates, so a step
-        # raises f = g + h by 0 or 2: the open tiles fit in two lists, those at the
-        # current f (``now``) and those at f + 2 (``later``), with no heap. Taking the
-        # newest of ``now`` first sends the search straight at the goal on open ground
-        # instead of filling the rectangle between the two.
+        # raises f = g + h by 0 (it comes closer to the goal) or by 2: the open tiles fit
+        # in two lists, those at the current f (``now``) and those at f + 2 (``later``),
+        # with no heap. Taking the newest of ``now`` first sends the search straight at
+        # the goal on open ground instead of filling the rectangle between the two.
         now: list[int] = [source]
         later: list[int] = []
         came_from: dict[int, int] = {source: source}
@@ -397,34 +388,24 @@ class World:
                     break
                 pause = min(pause + SLICE, max_nodes + 1)
                 yield True
+            y, x = divmod(current, width)
+            closer = (y > gy, x < gx, y < gy, x > gx)  # for each direction
             new_cost = cost[current] + 1
             for nxt in table[current]:
-                if new_cost >= cost.get(nxt, 1 << 30):
-                    continue
-                y, x = divmod(nxt, width)
-                if (
-                    occupant
-                    and nxt != dest
-                    and abs(x - wx) <= near
-                    and abs(y - wy) <= near
-                    and (x, y) in occupant
-                ):
+                if new_cost >= cost.get(nxt, 1 << 30) or nxt in blocked:
                     continue
                 cost[nxt] = new_cost
                 came_from[nxt] = current
-                if new_cost + abs(x - gx) + abs(y - gy) == f:
+                if closer[direction[nxt - current]]:
                     now.append(nxt)
                 else:
                     later.append(nxt)
         yield False
 
-    def _straight_path(
-        self, start: Pos, goal: Pos, blocked: Callable[[int], bool] | None
-    ) -> list[Pos] | None:
+    def _straight_path(self, start: Pos, goal: Pos, blocked: set[int]) -> list[Pos] | None:
         """The tiles of an open path with at most one turn (the longer leg first, else the
         shorter), or None. Such a path is a shortest one, so most walks need no search."""
-        grid = self.grid
-        open_, width, target = grid.walkable_rows(), grid.width, grid.index(goal)
+        open_, width = self.grid.walkable_rows(), self.grid.width
         (sx, sy), (gx, gy) = start, goal
         step_x, step_y = (1 if gx > sx else -1), (1 if gy > sy else -1)
         along_x = [(x, sy) for x in range(sx + step_x, gx + step_x, step_x)] if gx != sx else []
@@ -433,11 +414,7 @@ class World:
         then_y = [(gx, y) for y in range(sy + step_y, gy + step_y, step_y)] if gy != sy else []
         x_first, y_first = along_x + then_y, along_y + then_x
         for path in (x_first, y_first) if len(along_x) >= len(along_y) else (y_first, x_first):
-            if all(
-                open_[y][x]
-                and (blocked is None or y * width + x == target or not blocked(y * width + x))
-                for x, y in path
-            ):
+            if all(open_[y][x] and y * width + x not in blocked for x, y in path):
                 return path
         return None
 
