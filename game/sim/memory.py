@@ -25,6 +25,9 @@ class MemoryLog:
         self.name = name
         self.path = path
         self.entries: list[str] = []
+        # The last answer of ``recent``: asked for once a turn and for every conversation
+        # line, while entries come once a turn. Keyed by (entries, budget).
+        self._recent: tuple[int, int, str] = (0, -1, "")
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         if os.fstat(self._fd).st_size == 0:
             self._write(f"# {name} - memory log\n\n")
@@ -47,6 +50,9 @@ class MemoryLog:
 
     def recent(self, budget: int) -> str:
         """The newest entries that fit in ``budget`` characters, oldest first."""
+        count, asked, text = self._recent
+        if count == len(self.entries) and asked == budget:
+            return text
         chosen: list[str] = []
         used = 0
         for entry in reversed(self.entries):
@@ -56,7 +62,9 @@ class MemoryLog:
                 break
             chosen.append(entry)
             used += len(entry) + 1
-        return "\n".join(reversed(chosen))
+        text = "\n".join(reversed(chosen))
+        self._recent = (len(self.entries), budget, text)
+        return text
 
     def close(self) -> None:
         if self._fd >= 0:
