@@ -106,13 +106,15 @@ class ConversationManager:
         busy = set(self.active.npcs) if self.active else set()
         if self.dialogue_id is not None:
             busy.add(PLAYER_NAME)
-        for other, turn in self._talked_with.get(name, {}).items():
-            if self.sim.turn - turn < self.sim.config.cooldown_turns:
-                busy.add(other)
+        lately = self._talked_with.get(name)
+        if lately:
+            cutoff = self.sim.turn - self.sim.config.cooldown_turns  # talked after it: busy
+            busy.update([other for other, turn in lately.items() if turn > cutoff])
         # resting(other) > 0, for everyone nearby at once
         talked, since = self._last_conversation, self._rested_since()
-        busy.update(other for other in nearby if talked.get(other, since) > since)
-        return tuple(sorted(busy - {name}))
+        busy.update([other for other in nearby if talked.get(other, since) > since])
+        busy.discard(name)
+        return tuple(sorted(busy)) if busy else ()
 
     def check_start(self, initiator: str, target: str) -> str | None:
         """Why ``initiator`` cannot start talking with ``target`` now, or None if it can."""
