@@ -47,10 +47,13 @@ def test_arrow_keys_and_wasd_move_one_tile_per_press(harness) -> None:
 
 
 def test_blocked_by_trees_walls_water_and_villagers(harness) -> None:
+    player = harness.game.actors.get("Player")
     harness.key(pygame.K_UP)  # a tree above (1, 1)
+    # The turn comes back from the worker, which may be busy with its first model call:
+    # wait for it rather than for a number of frames.
+    assert harness.until(lambda: player.facing.value == "up")  # faces where it tried
     harness.frames(15)
     assert harness.tile() == (1, 1)
-    assert harness.game.actors.get("Player").facing.value == "up"  # faces where it tried
     walk_next_to_ada(harness)  # (4, 1), next to Ada at (5, 1)
     harness.key(pygame.K_RIGHT)  # Ada is in the way
     harness.frames(15)
