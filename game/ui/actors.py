@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 WALK_FRAME_TIME = 0.12  # seconds per walking frame
 _depth = operator.attrgetter("y", "x")  # lower on screen is drawn later
+Blit = tuple[pygame.Surface, tuple[int, int]]
+Layout = tuple[list[Blit], dict[str, tuple[int, int]]]  # blits in order, bubble anchors
+# Everything about an actor that decides how it is drawn (its sprites and label never change).
+_looks = operator.attrgetter("x", "y", "facing", "thinking", "walk_clock", "elapsed", "glide")
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Actor:
     walk_clock: float = 0.0
     thinking: bool = False
     label_dx: int = 0  # where the label goes, from the tile's left edge (centred)
+    resting: bool = False  # standing on its tile, walk clock at 0: update has nothing to do
     _shown: tuple[Facing, int] | None = field(default=None, repr=False, compare=False)
     _image: pygame.Surface | None = field(default=None, repr=False, compare=False)
 
@@ -52,6 +57,7 @@ class Actor:
         self.facing = facing
         self.glide = max(duration, 0.0)
         self.elapsed = 0.0
+        self.resting = False
         if self.glide == 0:
             self.x, self.y = tile[0] * size, tile[1] * size
 
@@ -66,6 +72,7 @@ class Actor:
         else:
             self.x, self.y = tx, ty
             self.walk_clock = 0.0
+            self.resting = True
 
     def frame(self) -> pygame.Surface:
         index = 0
@@ -88,6 +95,8 @@ class Actors:
         self.font = font
         self.by_name: dict[str, Actor] = {}
         self._thinking_dot = self._make_dot()
+        self._layout_key: object = None  # what the last layout was made for
+        self._layout: Layout = ([], {})
 
     def _make_dot(self) -> pygame.Surface:
         dot = pygame.Surface((18, 10), pygame.SRCALPHA)
@@ -118,7 +127,8 @@ class Actors:
 
     def update(self, dt: float) -> None:
         for actor in self.by_name.values():
-            actor.update(dt, self.tile)
+            if not actor.resting:  # only a move_to ends the rest
+                actor.update(dt, self.tile)
 
     def centre_of(self, name: str) -> tuple[float, float] | None:
         actor = self.by_name.get(name)
@@ -128,6 +138,24 @@ class Actors:
 
     def draw(self, target: pygame.Surface, camera: Camera) -> dict[str, tuple[int, int]]:
         """Draw every visible actor; return each one's bubble anchor (top centre of its head)."""
+        jobs, anchors = self.layout(camera)
+        target.blits(jobs, doreturn=False)
+        return anchors
+
+    def layout(self, camera: Camera) -> Layout:
+        """The blits that draw every visible actor, in depth order, and each one's bubble
+        anchor (top centre of its head). Made again only when an actor or the camera has
+        moved or changed since the last call, else the same list and dict again: do not
+        change them."""
+        view = camera.view
+        actors = tuple(self.by_name.values())
+        key = (camera.x, camera.y, tuple(view), actors, tuple(map(_looks, actors)))
+        if key != self._layout_key:
+            self._layout_key = key
+            self._layout = self._make_layout(camera)
+        return self._layout
+
+    def _make_layout(self, camera: Camera) -> Layout:
         anchors: dict[str, tuple[int, int]] = {}
         view = camera.view
         t = self.tile
@@ -135,7 +163,7 @@ class Actors:
         left, right, top, bottom = view.left - t, view.right, view.top - t - 16, view.bottom
         dot = self._thinking_dot
         # One blits() call for the lot, in the same order: far less overhead per sprite.
-        jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
+        jobs: list[Blit] = []
         for actor in sorted(self.by_name.values(), key=_depth):
             sx = round(actor.x - cam_x) + vx
             if sx < left or sx > right:
@@ -148,5 +176,4 @@ class Actors:
             if actor.thinking:
                 jobs.append((dot, (sx + t - 12, sy - 4)))
             anchors[actor.name] = (sx + t // 2, sy + 2)
-        target.blits(jobs, doreturn=False)
-        return anchors
+        return jobs, anchors

@@ -9,17 +9,18 @@ import time
 from typing import TYPE_CHECKING
 
 import pygame
-import pygame_gui
+from pygame_gui.elements import UIWindow
 
 from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
 from game.ui.actors import Actors
 from game.ui.bubbles import SpeechBubbles
 from game.ui.camera import Camera
-from game.ui.dialogue import DialogueBox
+from game.ui.dialogue import DialogueBox, GameUIManager
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
 from game.ui.map_render import MapLayer
 from game.ui.overlays import Feed
+from game.ui.painter import Painter
 from game.ui.sprites import ASSETS_DIR, CharacterSprites, Palette, Tileset, parse_colour
 from game.ui.states import DialogueState, PlayingState, State, apply_transition
 from game.world import PLAYER_NAME, Facing, Grid
@@ -38,6 +39,16 @@ PLAYER_PALETTE = Palette(
 )
 THEME = ASSETS_DIR / "ui_theme.json"
 EXIT_AFTER_FIRST_FRAME = "HAMLET_EXIT_AFTER_FIRST_FRAME"  # "1": quit once it has drawn
+REPAINT_EVENTS = frozenset(
+    {
+        pygame.VIDEOEXPOSE,
+        pygame.WINDOWEXPOSED,
+        pygame.WINDOWSHOWN,
+        pygame.WINDOWRESTORED,
+        pygame.WINDOWMAXIMIZED,
+        pygame.WINDOWSIZECHANGED,
+    }
+)
 
 
 class Game:
@@ -50,7 +61,7 @@ class Game:
         self.screen = pygame.display.get_surface() or pygame.display.set_mode(size)
         self.size = self.screen.get_size()
         w, h = self.size
-        self.manager = pygame_gui.UIManager(self.size, str(THEME) if THEME.exists() else None)
+        self.manager = GameUIManager(self.size, str(THEME) if THEME.exists() else None)
         self.font = pygame.font.Font(None, 20)
         self.small_font = pygame.font.Font(None, 17)
         self.title_font = pygame.font.Font(None, 30)
@@ -81,6 +92,11 @@ class Game:
         self.feed = Feed(self.small_font)
         self.notices = Notices(self.font)
         self.meter = FrameMeter(self.small_font)
+        self.painter = Painter()
+        self._actor_jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
+        self._actor_rects: list[pygame.Rect] = []
+        self._hud_drawn_on: pygame.Surface | None = None  # the screen the bar was drawn on
+        self._hud_overdrawn = False  # whether the GUI drew over the bar last frame
         self.show_meter = False
 
         self.states: list[State] = [PlayingState()]
@@ -110,6 +126,8 @@ class Game:
         if event.type == pygame.QUIT:
             self.running = False
             return
+        if event.type in REPAINT_EVENTS:  # the window may have lost what it showed
+            self.invalidate()
         self.manager.process_events(event)
         transition = self.states[-1].handle(self, event)
         apply_transition(self, transition)
@@ -210,20 +228,80 @@ class Game:
         return self.actors.centre_of(self.follow) or self.actors.centre_of(PLAYER_NAME) or (0, 0)
 
     def draw(self) -> None:
+        """Draw the frame. Only what differs from the last frame is painted again (see
+        :mod:`game.ui.painter`); the GUI is drawn in full over it."""
         screen = self.screen
-        screen.set_clip(self.view)
-        self.map_layer.draw(screen, self.camera)  # the whole view, background included
-        anchors = self.actors.draw(screen, self.camera)
-        self.bubbles.draw(screen, anchors, self.view)
-        self.feed.draw(screen, self.view)
-        self.notices.draw(screen, self.view)
-        screen.set_clip(None)
-        self.hud.draw(screen, self.hud_state)
+        view = self.view
+        camera = self.camera
+        actor_jobs, anchors = self.actors.layout(camera)  # the same list while nothing moves
+        if actor_jobs is not self._actor_jobs:
+            self._actor_jobs = actor_jobs
+            self._actor_rects = [pygame.Rect(pos, s.get_size()) for s, pos in actor_jobs]
+        others = self.bubbles.jobs(anchors, view) + self.feed.jobs(view) + self.notices.jobs(view)
         for state in self.states:
-            state.draw(self, screen)
+            others += state.jobs(self)
+        other_rects = [pygame.Rect(pos, surface.get_size()) for surface, pos in others]
+        layers = [(actor_jobs, self._actor_rects), (others, other_rects)]
+        jobs, rects = actor_jobs + others, self._actor_rects + other_rects
+        top = self.meter.jobs((8, BAR_HEIGHT + 8)) if self.show_meter else []
+        always = [pygame.Rect(pos, surface.get_size()) for surface, pos in top]
+        gui = self._gui_rect()
+        if gui is not None:
+            always.append(gui)
+        base = (camera.x, camera.y, tuple(view), screen.get_size())
+        covered = self._window_interiors()
+        regions = self.painter.regions(screen, view, base, layers, always, covered)
+        if regions:
+            # Each region: the map under it, then every blit over it cut to it; in one call.
+            ground = self.map_layer.view_surface(camera)
+            vx, vy = view.topleft
+            parts: list[tuple[pygame.Surface, tuple[int, int], pygame.Rect]] = []
+            for region in regions:
+                parts.append((ground, region.topleft, region.move(-vx, -vy)))
+                for i in region.collidelistall(rects):
+                    rect = rects[i]
+                    part = rect.clip(region)
+                    parts.append((jobs[i][0], part.topleft, part.move(-rect.x, -rect.y)))
+            screen.blits(parts, doreturn=False)
+        # The bar is outside the view: only the GUI (or a new screen) can have drawn over it.
+        hud_rect = self.hud.rect
+        overdrawn = [rect for rect in always if rect.colliderect(hud_rect)]
+        again = screen is not self._hud_drawn_on or bool(overdrawn or self._hud_overdrawn)
+        self._hud_drawn_on, self._hud_overdrawn = screen, bool(overdrawn)
+        self.hud.draw(screen, self.hud_state, again=again)
         self.manager.draw_ui(screen)
-        if self.show_meter:
-            self.meter.draw(screen, (8, BAR_HEIGHT + 8))
+        if top:
+            screen.blits(top, doreturn=False)
+
+    def invalidate(self) -> None:
+        """Paint the whole screen next frame (for when something else has drawn on it)."""
+        self.painter.invalidate()
+        self._hud_drawn_on = None
+
+    def _gui_rect(self) -> pygame.Rect | None:
+        """Where pygame-gui draws this frame (all of it, every frame)."""
+        rects = [
+            rect
+            for image, rect, *_ in self.manager.get_sprite_group().visible
+            if image.get_width()  # the root container's image is 0 x 0
+        ]
+        return rects[0].unionall(rects[1:]) if rects else None
+
+    def _window_interiors(self) -> list[pygame.Rect]:
+        """The parts of the view that pygame-gui's windows will cover opaquely this frame."""
+        covered = []
+        for window in self.manager.get_window_stack().get_full_stack():
+            if not isinstance(window, UIWindow):
+                continue
+            image = window.image
+            # Drawn over what is there (alpha or premultiplied blend), an opaque pixel
+            # replaces it.
+            plain = window.blendmode in (0, pygame.BLEND_PREMULTIPLIED)
+            if window.visible and image is not None and window.alive() and plain:
+                inner = self.painter.window_interior(image, window.rect)
+                if inner is not None:
+                    covered.append(inner)
+        return covered
 
 
 def run_game(

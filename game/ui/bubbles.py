@@ -222,8 +222,11 @@ class SpeechBubbles:
     def update(self, dt: float) -> None:
         """Age every bubble, fade the old ones and drop the finished ones."""
         gone: list[str] = []
+        duration = self.duration
         for speaker, bubble in self._bubbles.items():
             bubble.age += dt
+            if bubble.age < duration:
+                continue  # still fully opaque, as it was made
             alpha = self._alpha_at(bubble.age)
             if alpha <= 0:
                 gone.append(speaker)
@@ -250,6 +253,12 @@ class SpeechBubbles:
         view: pygame.Rect,
     ) -> None:
         """Blit each live bubble with its tail tip on its speaker's anchor, kept inside ``view``."""
+        surface.blits(self.jobs(anchors, view), doreturn=False)
+
+    def jobs(
+        self, anchors: Mapping[str, tuple[int, int]], view: pygame.Rect
+    ) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """The blits that :meth:`draw` does, in order."""
         shown = [
             (speaker, anchors[speaker], bubble)
             for speaker, bubble in self._bubbles.items()
@@ -262,7 +271,7 @@ class SpeechBubbles:
             self._layout_key = key
             self._layout = self._place(shown, view)
         images = [bubble.image() for _, _, bubble in shown]
-        surface.blits(list(zip(images, self._layout, strict=True)), doreturn=False)
+        return list(zip(images, self._layout, strict=True))
 
     def _place(
         self, shown: list[tuple[str, tuple[int, int], _Bubble]], view: pygame.Rect

@@ -62,6 +62,33 @@ def message_html(text: str) -> str:
     return "<b></b>" + html.escape(text).replace("\n", "<br>")
 
 
+class GameUIManager(pygame_gui.UIManager):
+    """pygame-gui's manager, minus the hover test of every element on the frames when the
+    mouse is over none of them and none is hovered or held (the test would change nothing).
+    """
+
+    HOVER_SLACK = 8  # px round each element: a resizable window's edges reach 4 beyond it
+
+    def _handle_hovering(self, time_delta: float) -> None:
+        root = self.root_container
+        x, y = self.get_mouse_position()
+        slack = self.HOVER_SLACK
+        for element in self.ui_group.sprites():
+            if element is root or not element.visible:
+                continue
+            if getattr(element, "hovered", False) or getattr(element, "held", False):
+                return super()._handle_hovering(time_delta)
+            rect = element.rect
+            if (
+                rect.left - slack <= x < rect.right + slack
+                and rect.top - slack <= y < rect.bottom + slack
+            ):
+                return super()._handle_hovering(time_delta)
+        # Only the root container can be hovered: exactly what the full test would find.
+        if root is not None and root.visible and root.check_hover(time_delta, False):
+            self.hovering_any_ui_element = False
+
+
 class MessageBox(UITextBox):
     """One message. Scrolled out of sight, it is hidden and leaves the manager's sprite
     group, which updates, hover-tests and draws every member on every frame: a long

@@ -54,10 +54,13 @@ class Hud:
     def rect(self) -> pygame.Rect:
         return pygame.Rect(0, 0, self.width, BAR_HEIGHT)
 
-    def draw(self, target: pygame.Surface, state: HudState) -> None:
+    def draw(self, target: pygame.Surface, state: HudState, *, again: bool = True) -> None:
+        """Blit the bar; with ``again`` False, only if what it says has changed (the target
+        still shows it from last time)."""
         left, right = state.text()
         key = (left, right, bool(state.paused_reasons))
         if key != self._key:
+            again = True
             self._key = key
             self._surface.fill(BAR_BG)
             fg = PAUSED_FG if state.paused_reasons else BAR_FG
@@ -69,7 +72,8 @@ class Hud:
             )
             edge = BAR_HEIGHT - 1
             pygame.draw.line(self._surface, (90, 74, 70), (0, edge), (self.width, edge))
-        target.blit(self._surface, (0, 0))
+        if again:
+            target.blit(self._surface, (0, 0))
 
 
 class FrameMeter:
@@ -98,8 +102,10 @@ class FrameMeter:
             self._surface.set_alpha(200)
 
     def draw(self, target: pygame.Surface, pos: tuple[int, int]) -> None:
-        if self._surface is not None:
-            target.blit(self._surface, pos)
+        target.blits(self.jobs(pos), doreturn=False)
+
+    def jobs(self, pos: tuple[int, int]) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        return [(self._surface, pos)] if self._surface is not None else []
 
 
 class Notices:
@@ -127,6 +133,10 @@ class Notices:
                 self.text, self._surface = None, None
 
     def draw(self, target: pygame.Surface, view: pygame.Rect) -> None:
-        if self._surface is not None:
-            r = self._surface.get_rect(midbottom=(view.centerx, view.bottom - 24))
-            target.blit(self._surface, r)
+        target.blits(self.jobs(view), doreturn=False)
+
+    def jobs(self, view: pygame.Rect) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        if self._surface is None:
+            return []
+        r = self._surface.get_rect(midbottom=(view.centerx, view.bottom - 24))
+        return [(self._surface, r.topleft)]

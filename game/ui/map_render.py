@@ -47,7 +47,11 @@ class MapLayer:
         return surface
 
     def draw(self, target: pygame.Surface, camera: Camera) -> None:
-        """Blit the visible part of the map into the camera's view of ``target``.
+        """Blit the visible part of the map into the camera's view of ``target``."""
+        target.blit(self.view_surface(camera), camera.view.topleft)
+
+    def view_surface(self, camera: Camera) -> pygame.Surface:
+        """The visible part of the map, the size of the camera's view.
 
         The view is composed from chunks only when the camera has moved; while it stands
         still (most frames), one blit of the composed view does: a dozen clipped chunk
@@ -75,4 +79,4 @@ class MapLayer:
                     x, y = camera.to_screen(cx * span, cy * span)
                     jobs.append((self._chunk(cx, cy), (x - view.x, y - view.y)))
             self._view.blits(jobs, doreturn=False)
-        target.blit(self._view, view.topleft)
+        return self._view

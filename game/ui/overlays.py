@@ -105,8 +105,11 @@ class Feed:
         return panel
 
     def draw(self, target: pygame.Surface, view: pygame.Rect) -> None:
+        target.blits(self.jobs(view), doreturn=False)
+
+    def jobs(self, view: pygame.Rect) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if not self.visible:
-            return
+            return []
         if self._panel is None:
             self._panel = self._build()
-        target.blit(self._panel, (view.right - self.WIDTH - 8, view.top + 8))
+        return [(self._panel, (view.right - self.WIDTH - 8, view.top + 8))]

@@ -66,7 +66,11 @@ class State:
         return None
 
     def draw(self, game: Game, surface: pygame.Surface) -> None:
-        return None
+        surface.blits(self.jobs(game), doreturn=False)
+
+    def jobs(self, game: Game) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """What the state draws over the map, as blits in order."""
+        return []
 
 
 def _global_key(game: Game, event: pygame.event.Event) -> bool:
@@ -125,13 +129,15 @@ class _CardState(State):
     def _card(self, game: Game) -> pygame.Surface:
         raise NotImplementedError
 
-    def draw(self, game: Game, surface: pygame.Surface) -> None:
+    def jobs(self, game: Game) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if self.card is None:
             self.card = self._card(game)
             self.shade = pygame.Surface(game.view.size, pygame.SRCALPHA)
             self.shade.fill((20, 16, 24, 110))
-        surface.blit(self.shade, game.view.topleft)
-        surface.blit(self.card, self.card.get_rect(center=game.view.center))
+        return [
+            (self.shade, game.view.topleft),
+            (self.card, self.card.get_rect(center=game.view.center).topleft),
+        ]
 
 
 class HelpState(_CardState):
