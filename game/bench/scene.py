@@ -27,7 +27,7 @@ from game.bench.runtime import scratch_logs  # noqa: E402
 from game.bench.worlds import real_content, with_villagers  # noqa: E402
 from game.heap import settle_after_startup, unsettle  # noqa: E402
 from game.sim import messages as m  # noqa: E402
-from game.world import PLAYER_NAME  # noqa: E402
+from game.world import PLAYER_NAME, Facing  # noqa: E402
 
 if TYPE_CHECKING:
     from game.brains.base import Brain
@@ -40,6 +40,7 @@ EXTRA_VILLAGERS = 50
 BUBBLES = 20
 MESSAGES = 100
 FRAME = 1 / 60
+WALK_STEP_TIME = 0.25  # seconds the walking player takes a tile, as a held arrow key
 
 LINES = (
     "Have you seen the green lights over the eastern pond?",
@@ -74,6 +75,7 @@ class BusyScene:
         for _ in range(10):  # the placement events, the first chunks of the map
             self._tick(lambda: None)
         self.speakers = self._nearest_villagers(BUBBLES)
+        self._steps = 0
         self._open_dialogue(content.npcs[0].name)
         # Bubbles start a few frames apart, so they age and fade at different times.
         for i, speaker in enumerate(self.speakers):
@@ -114,13 +116,28 @@ class BusyScene:
         self.clock.tick(60)
         return took
 
-    def sample(self, seconds: float) -> list[float]:
-        """Frame times over ``seconds`` of play."""
+    def sample(self, seconds: float, *, walking: bool = False) -> list[float]:
+        """Frame times over ``seconds`` of play; ``walking``: the player (and so the
+        camera) keeps gliding between two tiles, so no frame can reuse the last one's
+        picture of the map."""
+        between = self._keep_walking if walking else self._keep_talking
         samples = []
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
-            samples.append(self._tick(self._keep_talking))
+            samples.append(self._tick(between))
         return samples
+
+    def _keep_walking(self) -> None:
+        """Keep talking, and send the player a step left or right whenever it stands still
+        (only the render thread hears of it: this measures drawing, not the world)."""
+        self._keep_talking()
+        player = self.game.actors.get(PLAYER_NAME)
+        if player is not None and not player.moving:
+            x, y = player.tile
+            step = Facing.LEFT if self._steps % 2 else Facing.RIGHT
+            self._steps += 1
+            to = (x + step.delta[0], y)
+            self.worker.events.put(m.EntityMoved(PLAYER_NAME, to, step, WALK_STEP_TIME))
 
     def close(self) -> None:
         self.worker.stop(timeout=3.0)
@@ -132,6 +149,19 @@ def idle_config(log_dir: Path) -> SimConfig:
     from game.sim.simulation import SimConfig
 
     return SimConfig(log_dir=log_dir)
+
+
+def walking_frames(seconds: float) -> tuple[float, ...]:
+    """Frame times of the busy scene while the player walks to and fro (the camera moves)."""
+    from game.brains.offline import OfflineBrain
+
+    with scratch_logs() as log_dir:
+        scene = BusyScene(busy_content(), OfflineBrain(0), idle_config(log_dir), turns=0)
+        try:
+            scene.sample(min(seconds, 2.0), walking=True)
+            return tuple(scene.sample(seconds, walking=True))
+        finally:
+            scene.close()
 
 
 @functools.cache
