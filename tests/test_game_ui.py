@@ -301,3 +301,35 @@ def test_hud_shows_model_and_failures_but_never_the_key(tiny_content, tmp_path) 
             assert sentinel not in left + right
         finally:
             h.close()
+
+
+def test_the_dialogue_box_leaves_the_two_talking_in_sight(real_content, tmp_path) -> None:
+    """The box used to open centred low in the view, over the player (whom the camera
+    centres) and the villager, and over the villager's bubble."""
+    from game.brains.offline import OfflineBrain
+
+    h = Harness(real_content, OfflineBrain(0), tmp_path, turns=0)
+    try:
+        game = h.game
+        h.key(pygame.K_RETURN)  # Pip stands at the well, diagonally next to the player
+        assert h.until(lambda: isinstance(game.states[-1], DialogueState))
+        assert h.until(lambda: "Pip" in game.bubbles.live())
+        h.frames(2)
+        box = game.dialogue.window.rect
+        assert game.view.contains(box)
+        assert box.w >= 400 and box.h >= 300  # still a usable box
+        _, anchors = game.actors.layout(game.camera)
+        t = game.tile
+        for name in ("Pip", "Player"):
+            x, y = anchors[name]
+            assert not box.colliderect(pygame.Rect(x - t // 2, y, t, t)), name
+        bubbles = game.bubbles.jobs(anchors, game.view)
+        assert bubbles
+        for surface, pos in bubbles:
+            assert not box.colliderect(pygame.Rect(pos, surface.get_size()))
+        # and the box still works
+        h.type("Hello Pip")
+        h.key(pygame.K_RETURN)
+        assert h.until(lambda: len(game.dialogue.messages) >= 3)
+    finally:
+        h.close()

@@ -178,7 +178,8 @@ class Game:
                     self.follow = PLAYER_NAME
         elif isinstance(event, m.DialogueOpened):
             if not isinstance(self.states[-1], DialogueState):
-                self.dialogue.open(event.npc, event.conversation_id)
+                keep_clear = self._talk_area((event.npc, PLAYER_NAME))
+                self.dialogue.open(event.npc, event.conversation_id, keep_clear)
                 self.states.append(DialogueState(event.conversation_id))
         elif isinstance(event, m.DialogueMessage):
             if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
@@ -272,6 +273,20 @@ class Game:
         self.manager.draw_ui(screen)
         if top:
             screen.blits(top, doreturn=False)
+
+    def _talk_area(self, names: tuple[str, ...]) -> pygame.Rect | None:
+        """Where ``names`` stand on screen now, with room above for their widest bubbles."""
+        _, anchors = self.actors.layout(self.camera)
+        half = self.bubbles.max_text_width // 2 + 16  # the text, its padding and outline
+        above = 6 * self.font.get_linesize()  # a bubble's usual most lines, and its tail
+        below = self.tile + self.small_font.get_linesize()  # the sprite and its name label
+        rects = [
+            pygame.Rect(x - half, y - above, 2 * half, above + below)
+            for name in names
+            if (anchor := anchors.get(name)) is not None
+            for x, y in (anchor,)
+        ]
+        return rects[0].unionall(rects[1:]) if rects else None
 
     def invalidate(self) -> None:
         """Paint the whole screen next frame (for when something else has drawn on it)."""

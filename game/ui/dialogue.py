@@ -21,7 +21,10 @@ from pygame_gui.elements import UILabel, UIScrollingContainer, UITextBox, UIText
 from game.ui.bubbles import ELLIPSIS, clean_text
 
 WINDOW_SIZE = (560, 400)
+MIN_WINDOW_WIDTH = 400  # narrowest it gets to keep out of the talkers' way
 MARGIN = 10  # around the window's contents
+GAP = 12  # between the window and the villagers it keeps clear of
+EDGE = 10  # at least between the window and the view's edges (it draws a shadow round it)
 GAP = 6  # between messages
 ENTRY_H = 36
 THINKING_H = 22
@@ -197,20 +200,41 @@ class DialogueBox:
 
     # ---- opening and closing -----------------------------------------------------------
 
-    def window_rect(self) -> pygame.Rect:
-        """Centred horizontally in the lower part of the game view."""
+    def window_rect(self, keep_clear: pygame.Rect | None = None) -> pygame.Rect:
+        """Centred horizontally in the lower part of the game view, unless that would hide
+        ``keep_clear`` (the two talking and their bubbles): then beside it, on the side
+        with more room, if the window fits there."""
         view = self.view_rect
-        rect = pygame.Rect(0, 0, min(WINDOW_SIZE[0], view.w - 20), min(WINDOW_SIZE[1], view.h - 20))
-        rect.midbottom = (view.centerx, view.bottom - 20)
-        return rect.clamp(view)
+        rect = pygame.Rect(0, 0, *WINDOW_SIZE)
+        rect.w, rect.h = min(rect.w, view.w - 2 * EDGE), min(rect.h, view.h - 2 * EDGE)
+        rect.midbottom = (view.centerx, view.bottom - 2 * EDGE)
+        rect = rect.clamp(view)
+        if keep_clear is None or not rect.colliderect(keep_clear):
+            return rect
+        room_left = keep_clear.left - GAP - (view.left + EDGE)
+        room_right = view.right - EDGE - (keep_clear.right + GAP)
+        room = max(room_left, room_right)
+        if room < min(MIN_WINDOW_WIDTH, rect.w):
+            return rect  # no side has room: the talk matters more than the villagers
+        rect.w = min(rect.w, room)  # narrower, so that it fits beside them
+        if room_right >= room_left:
+            rect.left = keep_clear.right + GAP
+        else:
+            rect.right = keep_clear.left - GAP
+        return rect
 
-    def open(self, npc_name: str, conversation_id: int) -> None:
-        """Open an empty box for talking to ``npc_name``; the entry line gets the keyboard."""
+    def open(
+        self, npc_name: str, conversation_id: int, keep_clear: pygame.Rect | None = None
+    ) -> None:
+        """Open an empty box for talking to ``npc_name``; the entry line gets the keyboard.
+
+        ``keep_clear`` is the part of the screen the box should not cover, if it can help it.
+        """
         self.close()
         self._npc_name = npc_name
         self._conversation_id = conversation_id
         window = UIWindow(
-            self.window_rect(),
+            self.window_rect(keep_clear),
             self.manager,
             window_display_title=npc_name,
             object_id=ObjectID("#dialogue_window", "@dialogue"),
