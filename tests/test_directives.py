@@ -818,3 +818,14 @@ def test_rendered_replies_parse_back(items: list[Directive], prose: str) -> None
     assert answer == first
     skipped = items.index(first) if first is not None else len(items)
     assert len(warnings) == skipped
+
+
+@given(x=st.integers(-(10**9) + 1, 10**9 - 1), y=st.integers(-(10**9) + 1, 10**9 - 1))
+def test_a_plain_move_to_reads_as_the_general_rules_read_it(x: int, y: int) -> None:
+    """``move_to(3, 4)`` as written by ``render`` is read by a short cut; the same line
+    with a bullet before it goes through the general rules. Both must agree."""
+    line = MoveTo(x, y).render()
+    plain = parse_directives(line, who="Ada")
+    bulleted = parse_directives(f"- {line}", who="Ada")
+    assert plain == bulleted
+    assert plain.directives == (MoveTo(x, y),) and plain.warnings == ()

@@ -347,6 +347,9 @@ _PREFIX = re.compile(r"(?:\s|[\ufeff\u200b>*•+-]|\(\d{1,3}\)|\d{1,3}[.)]|`|__)
 _TRAILING = frozenset(" ;.*`_")
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\s*)\(", re.ASCII)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+# move_to as MoveTo.render writes it, which most turn answers are (the offline brain's
+# always): read at once, with the same result as the general rules below.
+_PLAIN_MOVE = re.compile(r"move_to\((-?\d{1,9}), (-?\d{1,9})\)", re.ASCII)
 _LABEL = re.compile(r"([^:()\"“”]{1,40}):")
 
 
@@ -409,6 +412,9 @@ def _parse_call(body: str) -> _Outcome | None:
 @lru_cache(maxsize=8192)  # villagers say the same lines again and again; outcomes are frozen
 def _parse_line(line: str) -> _Outcome:
     """One line of an answer: a directive, a rejection reason, or prose."""
+    plain = _PLAIN_MOVE.fullmatch(line)
+    if plain is not None:
+        return MoveTo(int(plain.group(1)), int(plain.group(2))), None
     if _FENCE.fullmatch(line):
         return _PROSE
     body = _strip_form(line)
