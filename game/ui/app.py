@@ -280,12 +280,11 @@ class Game:
         half = self.bubbles.max_text_width // 2 + 16  # the text, its padding and outline
         above = 6 * self.font.get_linesize()  # a bubble's usual most lines, and its tail
         below = self.tile + self.small_font.get_linesize()  # the sprite and its name label
-        rects = [
-            pygame.Rect(x - half, y - above, 2 * half, above + below)
-            for name in names
-            if (anchor := anchors.get(name)) is not None
-            for x, y in (anchor,)
-        ]
+        rects = []
+        for name in names:
+            if name in anchors:
+                x, y = anchors[name]
+                rects.append(pygame.Rect(x - half, y - above, 2 * half, above + below))
         return rects[0].unionall(rects[1:]) if rects else None
 
     def invalidate(self) -> None:

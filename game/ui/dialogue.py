@@ -23,7 +23,7 @@ from game.ui.bubbles import ELLIPSIS, clean_text
 WINDOW_SIZE = (560, 400)
 MIN_WINDOW_WIDTH = 400  # narrowest it gets to keep out of the talkers' way
 MARGIN = 10  # around the window's contents
-GAP = 12  # between the window and the villagers it keeps clear of
+CLEARANCE = 12  # between the window and the villagers it keeps clear of
 EDGE = 10  # at least between the window and the view's edges (it draws a shadow round it)
 GAP = 6  # between messages
 ENTRY_H = 36
@@ -211,16 +211,16 @@ class DialogueBox:
         rect = rect.clamp(view)
         if keep_clear is None or not rect.colliderect(keep_clear):
             return rect
-        room_left = keep_clear.left - GAP - (view.left + EDGE)
-        room_right = view.right - EDGE - (keep_clear.right + GAP)
+        room_left = keep_clear.left - CLEARANCE - (view.left + EDGE)
+        room_right = view.right - EDGE - (keep_clear.right + CLEARANCE)
         room = max(room_left, room_right)
         if room < min(MIN_WINDOW_WIDTH, rect.w):
             return rect  # no side has room: the talk matters more than the villagers
         rect.w = min(rect.w, room)  # narrower, so that it fits beside them
         if room_right >= room_left:
-            rect.left = keep_clear.right + GAP
+            rect.left = keep_clear.right + CLEARANCE
         else:
-            rect.right = keep_clear.left - GAP
+            rect.right = keep_clear.left - CLEARANCE
         return rect
 
     def open(
