@@ -136,12 +136,6 @@ class Actors:
             return None
         return (actor.x + self.tile / 2, actor.y + self.tile / 2)
 
-    def draw(self, target: pygame.Surface, camera: Camera) -> dict[str, tuple[int, int]]:
-        """Draw every visible actor; return each one's bubble anchor (top centre of its head)."""
-        jobs, anchors = self.layout(camera)
-        target.blits(jobs, doreturn=False)
-        return anchors
-
     def layout(self, camera: Camera) -> Layout:
         """The blits that draw every visible actor, in depth order, and each one's bubble
         anchor (top centre of its head). Made again only when an actor or the camera has

@@ -101,9 +101,6 @@ class FrameMeter:
             self._surface = self.font.render(text, True, (255, 255, 255), (0, 0, 0))
             self._surface.set_alpha(200)
 
-    def draw(self, target: pygame.Surface, pos: tuple[int, int]) -> None:
-        target.blits(self.jobs(pos), doreturn=False)
-
     def jobs(self, pos: tuple[int, int]) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         return [(self._surface, pos)] if self._surface is not None else []
 
@@ -131,9 +128,6 @@ class Notices:
             self.age += dt
             if self.age > self.duration:
                 self.text, self._surface = None, None
-
-    def draw(self, target: pygame.Surface, view: pygame.Rect) -> None:
-        target.blits(self.jobs(view), doreturn=False)
 
     def jobs(self, view: pygame.Rect) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if self._surface is None:

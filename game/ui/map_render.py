@@ -46,10 +46,6 @@ class MapLayer:
             self._chunks[(cx, cy)] = surface
         return surface
 
-    def draw(self, target: pygame.Surface, camera: Camera) -> None:
-        """Blit the visible part of the map into the camera's view of ``target``."""
-        target.blit(self.view_surface(camera), camera.view.topleft)
-
     def view_surface(self, camera: Camera) -> pygame.Surface:
         """The visible part of the map, the size of the camera's view.
 

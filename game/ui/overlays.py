@@ -104,9 +104,6 @@ class Feed:
             panel.blit(self.font.render(row, True, INK), (12, 32 + i * line_h))
         return panel
 
-    def draw(self, target: pygame.Surface, view: pygame.Rect) -> None:
-        target.blits(self.jobs(view), doreturn=False)
-
     def jobs(self, view: pygame.Rect) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if not self.visible:
             return []

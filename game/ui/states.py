@@ -65,9 +65,6 @@ class State:
     def handle(self, game: Game, event: pygame.event.Event) -> Transition:
         return None
 
-    def draw(self, game: Game, surface: pygame.Surface) -> None:
-        surface.blits(self.jobs(game), doreturn=False)
-
     def jobs(self, game: Game) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         """What the state draws over the map, as blits in order."""
         return []
