@@ -6,7 +6,7 @@ from __future__ import annotations
 import pygame
 import pytest
 from llm_server import LLMServer, Reply
-from simkit import is_conversation, loopback_brain
+from simkit import is_conversation, loopback_brain, npc_of
 from uikit import Harness
 
 from game.ui.hud import BAR_HEIGHT
@@ -333,3 +333,36 @@ def test_the_dialogue_box_leaves_the_two_talking_in_sight(real_content, tmp_path
         assert h.until(lambda: len(game.dialogue.messages) >= 3)
     finally:
         h.close()
+
+
+def test_the_bar_names_who_is_talking_and_tab_goes_to_watch(tiny_content, tmp_path) -> None:
+    """A conversation off in the village pauses the turns: the bar says who is talking and
+    that Tab shows them; Tab follows them and comes back; afterwards the bar forgets them."""
+
+    def respond(request):
+        if is_conversation(request):  # slow answers: the talk lasts while the keys are pressed
+            return Reply(content='say("Frogs everywhere this spring.")', delay=0.3)
+        if npc_of(request) == "Ada":
+            return Reply(content='start_conversation_with(Bjorn, "Seen the pond?")')
+        return Reply(content="wait()")
+
+    with LLMServer(respond) as server:
+        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path, max_exchanges=4)
+        try:
+            game = h.game
+            assert h.until(lambda: game.hud_state.talking is not None, 10)
+            assert game.hud_state.talking == ("Ada", "Bjorn")
+            assert "Paused: Ada and Bjorn are talking (Tab: watch)" in game.hud_state.text()[0]
+            h.key(pygame.K_TAB)
+            assert game.follow == "Ada"
+            h.frames(2)
+            assert "Ada and Bjorn are talking (Tab: back to you)" in game.hud_state.text()[0]
+            h.key(pygame.K_TAB)
+            assert game.follow == "Player"
+            h.frames(2)
+            assert "(Tab: watch)" in game.hud_state.text()[0]
+            assert h.until(lambda: game.hud_state.talking is None, 10)
+            assert "talking" not in game.hud_state.text()[0]
+        finally:
+            h.close()
+

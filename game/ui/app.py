@@ -170,10 +170,10 @@ class Game:
                 self.dialogue.set_thinking(event.on)
         elif isinstance(event, m.ConversationStarted):
             if not event.with_player:
-                self.talking = (event.initiator, event.partner)
+                self.talking = self.hud_state.talking = (event.initiator, event.partner)
         elif isinstance(event, m.ConversationEnded):
             if self.talking is not None:
-                self.talking = None
+                self.talking = self.hud_state.talking = None
                 if self.follow != PLAYER_NAME:
                     self.follow = PLAYER_NAME
         elif isinstance(event, m.DialogueOpened):
@@ -269,6 +269,7 @@ class Game:
         overdrawn = [rect for rect in always if rect.colliderect(hud_rect)]
         again = screen is not self._hud_drawn_on or bool(overdrawn or self._hud_overdrawn)
         self._hud_drawn_on, self._hud_overdrawn = screen, bool(overdrawn)
+        self.hud_state.watching = self.follow != PLAYER_NAME
         self.hud.draw(screen, self.hud_state, again=again)
         self.manager.draw_ui(screen)
         if top:

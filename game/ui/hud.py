@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pygame
 
+from game.sim.pause import CONVERSATION
+
 BAR_HEIGHT = 26
 BAR_BG = (46, 38, 44)
 BAR_FG = (246, 236, 214)
@@ -24,10 +26,21 @@ class HudState:
     cost_usd: float | None = None
     calls: int = 0
     failures: int = 0
+    talking: tuple[str, str] | None = None  # the two villagers in the conversation going on
+    watching: bool = False  # the camera follows them, not the player
+
+    def _reason(self, reason: str) -> str:
+        """A pause reason as the bar says it: who is talking, and how to go and watch."""
+        if reason != CONVERSATION or self.talking is None:
+            return reason
+        a, b = self.talking
+        return f"{a} and {b} are talking (Tab: {'back to you' if self.watching else 'watch'})"
 
     def text(self) -> tuple[str, str]:
         status = (
-            "Paused: " + ", ".join(self.paused_reasons) if self.paused_reasons else "Turns running"
+            "Paused: " + ", ".join(map(self._reason, self.paused_reasons))
+            if self.paused_reasons
+            else "Turns running"
         )
         tokens = f"{self.tokens:,} tokens"
         if self.cost_usd is not None:
