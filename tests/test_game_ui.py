@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pygame
 import pytest
+from conftest import write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, loopback_brain, npc_of
 from uikit import Harness
 
+from game.brains.offline import OfflineBrain
+from game.content.loader import load_content
 from game.ui.hud import BAR_HEIGHT
 from game.ui.sprites import Tileset
 from game.ui.states import DialogueState, HelpState, PlayingState, QuitState
@@ -366,3 +369,46 @@ def test_the_bar_names_who_is_talking_and_tab_goes_to_watch(tiny_content, tmp_pa
         finally:
             h.close()
 
+
+def shown_labels(game) -> dict[str, pygame.Rect]:
+    """Where each name label is drawn on screen this frame."""
+    jobs, _ = game.actors.layout(game.camera)
+    by_surface = {id(actor.label): name for name, actor in game.actors.by_name.items()}
+    return {
+        by_surface[id(surface)]: pygame.Rect(pos, surface.get_size())
+        for surface, pos in jobs
+        if id(surface) in by_surface
+    }
+
+
+def test_names_of_villagers_side_by_side_do_not_cover_each_other(tmp_path) -> None:
+    spawns = {"Bartholomew": (5, 1), "Wilhelmina": (6, 1), "Cora": (9, 6)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    h = Harness(content, OfflineBrain(0), tmp_path, turns=0)
+    try:
+        h.frames(3)
+        labels = shown_labels(h.game)
+        assert set(labels) == {"Bartholomew", "Wilhelmina", "Cora", "Player"}
+        left, right = labels["Bartholomew"], labels["Wilhelmina"]
+        assert not left.colliderect(right)
+        assert right.top >= left.bottom  # the later one a line lower, still under its owner
+        actor = h.game.actors.get("Wilhelmina")
+        owner_x, _ = h.game.camera.to_screen(actor.x, actor.y)
+        assert right.left < owner_x + h.game.tile and right.right > owner_x  # under its owner
+    finally:
+        h.close()
+
+
+def test_in_a_packed_crowd_no_name_is_drawn_over_another(tmp_path) -> None:
+    names = iter(["Ada", "Bjorn", "Cora", "Dunstan", "Edith", "Fenwick", "Gwen", "Hob", "Ivo"])
+    spawns = {next(names): (x, y) for y in (5, 6) for x in (1, 2, 3, 4)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    h = Harness(content, OfflineBrain(0), tmp_path, turns=0)
+    try:
+        h.frames(3)
+        rects = list(shown_labels(h.game).values())
+        assert len(rects) >= 5  # most still named
+        for i, a in enumerate(rects):
+            assert a.collidelist(rects[i + 1 :]) < 0
+    finally:
+        h.close()

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from game.ui.sprites import CharacterSprites
 
 WALK_FRAME_TIME = 0.12  # seconds per walking frame
+LABEL_GAP = 2  # pixels kept between two names on one line
 _depth = operator.attrgetter("y", "x")  # lower on screen is drawn later
 Blit = tuple[pygame.Surface, tuple[int, int]]
 Layout = tuple[list[Blit], dict[str, tuple[int, int]]]  # blits in order, bubble anchors
@@ -156,8 +157,7 @@ class Actors:
         cam_x, cam_y, vx, vy = camera.x, camera.y, view.x, view.y  # as in camera.to_screen
         left, right, top, bottom = view.left - t, view.right, view.top - t - 16, view.bottom
         dot = self._thinking_dot
-        # One blits() call for the lot, in the same order: far less overhead per sprite.
-        jobs: list[Blit] = []
+        shown: list[tuple[Actor, int, int]] = []
         for actor in sorted(self.by_name.values(), key=_depth):
             sx = round(actor.x - cam_x) + vx
             if sx < left or sx > right:
@@ -165,9 +165,39 @@ class Actors:
             sy = round(actor.y - cam_y) + vy
             if sy < top or sy > bottom:
                 continue
+            shown.append((actor, sx, sy))
+        # One blits() call for the lot, in the same order: far less overhead per sprite.
+        jobs: list[Blit] = []
+        for actor, sx, sy in shown:
             jobs.append((actor.frame(), (sx, sy)))
-            jobs.append((actor.label, (sx + actor.label_dx, sy + t - 2)))
             if actor.thinking:
                 jobs.append((dot, (sx + t - 12, sy - 4)))
             anchors[actor.name] = (sx + t // 2, sy + 2)
+        # The names go on top of every sprite, so that a villager standing below hides none.
+        bodies = [pygame.Rect(sx + 6, sy + 6, t - 12, t - 6) for _, sx, sy in shown]
+        placed: list[pygame.Rect] = []  # where the names went, so that none covers another
+        for actor, sx, sy in shown:
+            spot = _place_label(actor.label, sx + actor.label_dx, sy + t - 2, placed, bodies)
+            if spot is not None:
+                jobs.append((actor.label, spot))
         return jobs, anchors
+
+
+def _place_label(
+    label: pygame.Surface,
+    x: int,
+    y: int,
+    placed: list[pygame.Rect],
+    bodies: list[pygame.Rect],
+) -> tuple[int, int] | None:
+    """Where a name label goes: under its sprite; else, if a name already placed is there
+    (two villagers side by side), a line lower, unless that would cover someone standing
+    below; else nowhere: in a packed crowd names would only pile up into something nobody
+    can read."""
+    rect = label.get_rect(topleft=(x, y)).inflate(LABEL_GAP * 2, 0)  # a gap between names
+    if rect.collidelist(placed) >= 0:
+        rect.y += rect.height
+        if rect.collidelist(placed) >= 0 or rect.collidelist(bodies) >= 0:
+            return None
+    placed.append(rect)
+    return rect.x + LABEL_GAP, rect.y
