@@ -12,7 +12,7 @@ from uikit import Harness
 
 from game.brains.offline import OfflineBrain
 from game.content.loader import load_content
-from game.ui.hud import BAR_HEIGHT
+from game.ui.hud import BAR_HEIGHT, Hud
 from game.ui.sprites import Tileset
 from game.ui.states import DialogueState, HelpState, PlayingState, QuitState
 
@@ -143,6 +143,25 @@ def test_space_pauses_turns_and_hud_says_why(harness) -> None:
     harness.key(pygame.K_SPACE)
     assert harness.until(lambda: game.hud_state.turn > turn + 1)
 
+
+def test_a_narrow_window_cuts_the_bar_short_rather_than_overlap_its_two_ends(
+    tiny_content, tmp_path
+) -> None:
+    with LLMServer(still_villagers()) as server:
+        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path, size=(480, 360))
+        try:
+            game = h.game
+            h.key(pygame.K_SPACE)
+            assert h.until(lambda: game.hud_state.paused_reasons == ("paused by the player",))
+            h.frames(2)
+            left, right = game.hud.fitted(game.hud_state)
+            assert left.endswith("\u2026") and left[:-1] in game.hud_state.text()[0]
+            assert right == game.hud_state.text()[1]
+            font = game.small_font
+            assert 10 + font.size(left)[0] + 10 <= 480 - 10 - font.size(right)[0]
+            assert Hud(font, 1280).fitted(game.hud_state) == game.hud_state.text()  # room
+        finally:
+            h.close()
 
 def walk_next_to_ada(harness) -> None:
     for x in (2, 3, 4):

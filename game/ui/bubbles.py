@@ -106,7 +106,7 @@ def wrap_text(
     return lines
 
 
-def _ellipsize(font: TextMeasurer, line: str, max_width: int) -> str:
+def ellipsize(font: TextMeasurer, line: str, max_width: int) -> str:
     """``line`` with an ellipsis on the end, trimmed until it fits."""
     line = line.rstrip()
     while line and font.size(line + ELLIPSIS)[0] > max_width:
@@ -215,7 +215,7 @@ class SpeechBubbles:
         lines = wrap_text(self.font, shown, self.max_text_width, MAX_LINES)
         if len(lines) > MAX_LINES:
             lines = lines[:MAX_LINES]
-            lines[-1] = _ellipsize(self.font, lines[-1], self.max_text_width)
+            lines[-1] = ellipsize(self.font, lines[-1], self.max_text_width)
         self._bubbles.pop(speaker, None)  # re-insert so the newest bubble draws on top
         self._bubbles[speaker] = _Bubble(shown, tuple(lines), render_bubble(self.font, lines))
 

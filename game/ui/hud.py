@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import pygame
 
 from game.sim.pause import CONVERSATION
+from game.ui.bubbles import ellipsize
 
 BAR_HEIGHT = 26
+MARGIN = 10  # at each end of the bar, and at least this between its two texts
 BAR_BG = (46, 38, 44)
 BAR_FG = (246, 236, 214)
 PAUSED_FG = (255, 196, 120)
@@ -67,6 +69,15 @@ class Hud:
     def rect(self) -> pygame.Rect:
         return pygame.Rect(0, 0, self.width, BAR_HEIGHT)
 
+    def fitted(self, state: HudState) -> tuple[str, str]:
+        """What the bar says, the left text cut short with an ellipsis where the window is
+        too narrow for both (its end, the pace, matters least)."""
+        left, right = state.text()
+        room = self.width - self.font.size(right)[0] - 3 * MARGIN
+        if self.font.size(left)[0] > room:
+            left = ellipsize(self.font, left, max(room, 0))
+        return left, right
+
     def draw(self, target: pygame.Surface, state: HudState, *, again: bool = True) -> None:
         """Blit the bar; with ``again`` False, only if what it says has changed (the target
         still shows it from last time)."""
@@ -75,13 +86,15 @@ class Hud:
         if key != self._key:
             again = True
             self._key = key
+            left, right = self.fitted(state)
             self._surface.fill(BAR_BG)
             fg = PAUSED_FG if state.paused_reasons else BAR_FG
             text = self.font.render(left, True, fg)
-            self._surface.blit(text, (10, (BAR_HEIGHT - text.get_height()) // 2))
+            self._surface.blit(text, (MARGIN, (BAR_HEIGHT - text.get_height()) // 2))
             text = self.font.render(right, True, BAR_FG)
             self._surface.blit(
-                text, (self.width - text.get_width() - 10, (BAR_HEIGHT - text.get_height()) // 2)
+                text,
+                (self.width - text.get_width() - MARGIN, (BAR_HEIGHT - text.get_height()) // 2),
             )
             edge = BAR_HEIGHT - 1
             pygame.draw.line(self._surface, (90, 74, 70), (0, edge), (self.width, edge))
