@@ -26,6 +26,7 @@ FIGURES = (
     "decision prompt growth, 100 -> 1,000 villagers",
     "sim turn, 100 villagers (200x200)",
     "sim turn, 1,000 villagers (200x200)",
+    "sim turn, 1,000 villagers who only wait",
     "sim turn ratio 1,000 / 100",
     "startup to first frame",
     "peak memory (RSS)",

@@ -1,7 +1,9 @@
 """Simulation scale: one full offline turn on a generated 200 x 200 map, 100 vs 1,000 villagers.
 
 Each size is run in three fresh processes (11 timed turns each after 3 to warm up); the
-figures are the median and the slowest of all 33 turns.
+figures are the median and the slowest of all 33 turns. For comparison, the same 1,000
+villagers whose brain always answers ``wait()``: what a turn costs before anyone walks or
+talks (seeing, asking, parsing the answer, the memory-log entry).
 """
 
 from __future__ import annotations
@@ -11,17 +13,40 @@ import json
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from game.bench.runtime import scratch_logs
 from game.bench.stats import Figure, median, ms
 from game.bench.worlds import generated_content
+from game.brains.base import BrainReply
 
 TARGET_1000 = 0.150  # seconds per turn
 TARGET_RATIO = 12.0
 
+if TYPE_CHECKING:
+    from game.brains.base import ConversationRequest, DecisionRequest
 
-def turn_times(villagers: int, *, size: int, warmup: int, turns: int) -> list[float]:
-    """Seconds for each of ``turns`` full turns after ``warmup`` turns (offline, unpaced).
+
+class WaitingBrain:
+    """Every villager waits, every turn: the floor under the offline brain's turn."""
+
+    label = "waiting"
+
+    async def decide(self, request: DecisionRequest) -> BrainReply:  # noqa: ARG002
+        return BrainReply("wait()")
+
+    async def converse(self, request: ConversationRequest) -> BrainReply:  # noqa: ARG002
+        return BrainReply("end_conversation()")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def turn_times(
+    villagers: int, *, size: int, warmup: int, turns: int, waiting: bool = False
+) -> list[float]:
+    """Seconds for each of ``turns`` full turns after ``warmup`` turns (offline, unpaced;
+    with ``waiting``, everyone only waits).
 
     Wall-clock time: one turn runs on one thread, which a noisy machine may also preempt.
     """
@@ -32,7 +57,8 @@ def turn_times(villagers: int, *, size: int, warmup: int, turns: int) -> list[fl
     content = generated_content(villagers, size=size)
     with scratch_logs() as log_dir:
         config = SimConfig.unpaced(log_dir, with_player=False)
-        sim = Simulation(content, OfflineBrain(0), config, lambda event: None)
+        brain = WaitingBrain() if waiting else OfflineBrain(0)
+        sim = Simulation(content, brain, config, lambda event: None)
         settle_after_startup()  # as the game does once the village is built
 
         async def play() -> list[float]:
@@ -54,13 +80,14 @@ def turn_times(villagers: int, *, size: int, warmup: int, turns: int) -> list[fl
             unsettle()
 
 
-def turn_times_apart(villagers: int, *, size: int, warmup: int, turns: int) -> list[float]:
+def turn_times_apart(
+    villagers: int, *, size: int, warmup: int, turns: int, waiting: bool = False
+) -> list[float]:
     """:func:`turn_times` in a fresh process: one process may run slower than another on
     a shared machine, so the figures pool several."""
     command = [sys.executable, "-m", "game.bench.sim_scale", str(villagers), str(size)]
-    child = subprocess.run(
-        [*command, str(warmup), str(turns)], capture_output=True, text=True, check=True
-    )
+    command += [str(warmup), str(turns), *(["waiting"] if waiting else [])]
+    child = subprocess.run(command, capture_output=True, text=True, check=True)
     times: list[float] = json.loads(child.stdout.strip().splitlines()[-1])
     return times
 
@@ -71,10 +98,12 @@ def run(quick: bool) -> list[Figure]:
     rounds = 1 if quick else 3
     small: list[float] = []
     large: list[float] = []
+    idle: list[float] = []
     for _ in range(rounds):  # the same turns each round, so the two sizes compare fairly
         small += turn_times_apart(100, size=size, warmup=warmup, turns=turns)
         large += turn_times_apart(1000, size=size, warmup=warmup, turns=turns)
-    t100, t1000 = median(small), median(large)
+        idle += turn_times_apart(1000, size=size, warmup=warmup, turns=turns, waiting=True)
+    t100, t1000, floor = median(small), median(large), median(idle)
     ratio = t1000 / t100 if t100 > 0 else float("inf")
     return [
         Figure(
@@ -92,6 +121,13 @@ def run(quick: bool) -> list[Figure]:
             {"median_s": t1000, "max_s": max(large), "turns": len(large), "processes": rounds},
         ),
         Figure(
+            "sim turn, 1,000 villagers who only wait",
+            f"{ms(floor)} (max {ms(max(idle))})",
+            "(for comparison: no walks, no talks)",
+            None,
+            {"median_s": floor, "max_s": max(idle), "turns": len(idle), "processes": rounds},
+        ),
+        Figure(
             "sim turn ratio 1,000 / 100",
             f"{ratio:.1f}x",
             f"<= {TARGET_RATIO:g}x",
@@ -101,6 +137,7 @@ def run(quick: bool) -> list[Figure]:
     ]
 
 
-if __name__ == "__main__":  # python -m game.bench.sim_scale VILLAGERS SIZE WARMUP TURNS
+if __name__ == "__main__":  # python -m game.bench.sim_scale VILLAGERS SIZE WARMUP TURNS [waiting]
     villagers, size, warmup, turns = map(int, sys.argv[1:5])
-    print(json.dumps(turn_times(villagers, size=size, warmup=warmup, turns=turns)))
+    waiting = sys.argv[5:6] == ["waiting"]
+    print(json.dumps(turn_times(villagers, size=size, warmup=warmup, turns=turns, waiting=waiting)))
