@@ -131,6 +131,25 @@ def test_window_close_ends_the_loop(harness) -> None:
     assert not harness.game.running
 
 
+@pytest.mark.parametrize("card", [pygame.K_F1, pygame.K_ESCAPE])
+def test_a_key_let_go_while_a_card_is_up_stops_the_walk(harness, card) -> None:
+    """Hold a direction, open the help (F1) or quit (Escape) card, let go, close the card:
+    the player stands still, not walking on to the next wall by itself."""
+    harness.until(lambda: not harness.game.actors.get("Player").moving)
+    start = harness.tile()
+    down = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN, mod=0, unicode="", scancode=0)
+    up = pygame.event.Event(pygame.KEYUP, key=pygame.K_DOWN, mod=0, unicode="", scancode=0)
+    pygame.event.post(down)
+    harness.frames(2)
+    harness.key(card)
+    assert not isinstance(harness.game.states[-1], PlayingState)
+    pygame.event.post(up)
+    harness.frames(2)
+    harness.key(card if card == pygame.K_F1 else pygame.K_n)
+    assert isinstance(harness.game.states[-1], PlayingState)
+    harness.frames(60)
+    assert harness.tile()[0] == start[0] and harness.tile()[1] <= start[1] + 2
+
 def test_space_pauses_turns_and_hud_says_why(harness) -> None:
     game = harness.game
     assert harness.until(lambda: game.hud_state.turn >= 1)

@@ -180,7 +180,7 @@ class Game:
             if not isinstance(self.states[-1], DialogueState):
                 keep_clear = self._talk_area((event.npc, PLAYER_NAME))
                 self.dialogue.open(event.npc, event.conversation_id, keep_clear)
-                self.states.append(DialogueState(event.conversation_id))
+                self.push(DialogueState(event.conversation_id))
         elif isinstance(event, m.DialogueMessage):
             if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
                 self.dialogue.add_message(event.speaker, event.text, event.from_player)
@@ -211,6 +211,13 @@ class Game:
             self.meter.update(dt)
         self.manager.update(dt)
         self.camera.follow(*self._focus())
+
+    def push(self, state: State) -> None:
+        """Open a card or the dialogue over the game. Direction keys held until now stop
+        walking the player: their release goes to the card, not to the walk."""
+        self.held.clear()
+        self.tap = None
+        self.states.append(state)
 
     def _walk_player(self) -> None:
         want = self.tap or (self.held[-1] if self.held else None)

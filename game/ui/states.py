@@ -53,7 +53,7 @@ Transition = Push | Pop | Quit | None
 
 def apply_transition(game: Game, transition: Transition) -> None:
     if isinstance(transition, Push):
-        game.states.append(transition.state)
+        game.push(transition.state)
     elif isinstance(transition, Pop):
         if len(game.states) > 1:
             game.states.pop()
