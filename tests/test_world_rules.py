@@ -434,3 +434,33 @@ def test_the_player_cannot_break_into_a_talk(tiny_content, tmp_path) -> None:
     assert len(watcher.of(m.ConversationStarted)) == 1
     assert not watcher.of(m.DialogueOpened)
     assert "are talking" in watcher.of(m.Notice)[0].text
+
+
+def test_enter_far_from_a_talk_says_nobody_is_near_not_to_wait(tiny_content, tmp_path) -> None:
+    """Two villagers talk across the village; Enter with nobody beside the player: the hint
+    is to walk up to someone, not to wait for a talk the player is not part of."""
+    table = {"Ada": ['start_conversation_with(Bjorn, "Hello")']}
+    conversation = [Reply(content='say("Hmm, let me think")', delay=0.3)]
+    decisions = by_npc(table)
+
+    def respond(request: dict[str, Any]) -> Reply:
+        if is_conversation(request) and conversation:
+            return conversation.pop(0)
+        return decisions(request)
+
+    with LLMServer(respond) as server:
+        sim, watcher = watched_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True
+        )
+
+        async def main() -> None:
+            task = asyncio.ensure_future(sim.run(1))
+            while not watcher.of(m.ConversationStarted):
+                await asyncio.sleep(0.005)
+            sim.handle(m.TalkToNeighbour())  # the player stands at (1, 1), nobody beside
+            await asyncio.wait_for(task, 10)
+            await sim.aclose()
+
+        asyncio.run(main())
+    final_checks(sim, watcher)
+    assert [e.text for e in watcher.of(m.Notice)][0].startswith("Nobody to talk to")

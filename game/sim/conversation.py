@@ -274,18 +274,18 @@ class ConversationManager:
         player = world.get(PLAYER_NAME)
         if player is None or self.dialogue_id is not None:
             return
-        if self.active is not None:
-            a, b = self.active.initiator, self.active.partner
-            self.sim.emit(m.Notice(f"{a} and {b} are talking - wait a moment"))
-            return
         dx, dy = player.facing.delta
         faced = world.occupant((player.pos[0] + dx, player.pos[1] + dy))
         if faced not in self.sim.npcs:
             near = [e for e in world.near(player.pos, 1) if e.name in self.sim.npcs]
             near.sort(key=lambda e: (manhattan(e.pos, player.pos), e.name))
             faced = near[0].name if near else None
-        if faced is None:
+        if faced is None:  # whatever goes on elsewhere: this is what the player can mend
             self.sim.emit(m.Notice("Nobody to talk to - walk up to a villager first"))
+            return
+        if self.active is not None:
+            a, b = self.active.initiator, self.active.partner
+            self.sim.emit(m.Notice(f"{a} and {b} are talking - wait a moment"))
             return
         conv = self._open(PLAYER_NAME, faced)
         self.dialogue_id = conv.id
