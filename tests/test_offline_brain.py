@@ -107,3 +107,48 @@ def test_a_resting_villager_starts_no_conversation(tiny_content, tmp_path) -> No
             text = asyncio.run(brain.decide(request._replace(talk_rest=rest))).text
             starts[rest] += "start_conversation_with" in text
     assert starts[0] > 20 and starts[1] == 0
+
+
+def test_neighbours_talk_sense(real_content, tmp_path) -> None:
+    """Between villagers: nothing told to someone about themselves in the third person, no
+    greeting meant for a visitor, no line said twice by one speaker in one conversation."""
+    sim, _ = make_sim(real_content, OfflineBrain(2), tmp_path)
+    run(sim, 60)
+    talks = list(sim.conversations.finished)
+    assert len(talks) >= 5
+    npcs = {npc.name: npc for npc in real_content.npcs}
+    for conv in talks:
+        for speaker, line in conv.history:
+            listener = conv.other(speaker)
+            told = line.removeprefix(f"{listener}, ").removeprefix(f"{listener}! ")
+            assert listener.lower() not in told.lower().replace("'s", " "), (speaker, line)
+            assert line not in npcs[speaker].lines.greetings, (speaker, line)
+        for i, (_, line) in enumerate(conv.history):  # nothing told twice, however put
+            earlier = [said for _, said in conv.history[:i]]
+            assert not any(line in said or said.endswith(line) for said in earlier), conv.history
+
+
+def ask(npc, world, *history: tuple[str, str], seed: int = 0) -> str:
+    request = ConversationRequest(
+        persona=npc,
+        turn=1,
+        perception=world.perceive(npc.name),
+        memory="",
+        partner="Player",
+        partner_is_player=True,
+        history=history,
+        messages_left=99,
+    )
+    answer, warnings = parse_reply(asyncio.run(OfflineBrain(seed).converse(request)).text)
+    assert answer is not None and not warnings
+    return answer.message
+
+
+def test_a_question_mark_does_not_hide_a_greeting_and_goals_stay_private(real_content) -> None:
+    world = build_world(real_content)
+    for npc in real_content.npcs:
+        assert ask(npc, world, ("Player", "Hello?")) in npc.lines.greetings
+        for seed in range(5):
+            line = ask(npc, world, ("Player", "Zxqv blorp?"), seed=seed)
+            assert line.startswith("I couldn't tell you about that.")
+            assert not any(goal in line for goal in npc.goals), line

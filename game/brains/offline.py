@@ -9,17 +9,36 @@ requests arrive, so concurrent thinking gives the same run every time.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from typing import TYPE_CHECKING
 
 from game.brains.base import BrainReply
-from game.brains.prompts import relevant_knowledge, words
+from game.brains.prompts import relevant_knowledge
 
 if TYPE_CHECKING:
     from game.brains.base import ConversationRequest, DecisionRequest
 
 FAREWELL_WORDS = frozenset({"bye", "goodbye", "farewell", "later", "leave", "go", "night"})
 GREETING_WORDS = frozenset({"hello", "hi", "hey", "morning", "evening", "greetings"})
+_WORDS = re.compile(r"[a-z']+")
+
+
+def _plain_words(text: str) -> set[str]:
+    """Every word of ``text``, lower case, punctuation dropped: "Hello?" is "hello"."""
+    return set(_WORDS.findall(text.lower()))
+
+
+def _about(fact: str, name: str) -> bool:
+    """Whether ``fact`` names ``name``: not a thing to tell that person in the third person."""
+    return name.lower() in _plain_words(fact.replace("'s", ""))
+
+
+def _fresh(rng: random.Random, options: list[str], said: str) -> str:
+    """One of ``options`` not yet said in this conversation (``said``: its lines, joined),
+    if any is left."""
+    unsaid = [line for line in options if line not in said]
+    return rng.choice(unsaid or options)
 
 
 def _quote(text: str) -> str:
@@ -140,28 +159,35 @@ class OfflineBrain:
         return (x, y) if (x, y) != p.pos else None
 
     def _opening(self, request: DecisionRequest, partner: str, rng: random.Random) -> str:
-        facts = relevant_knowledge(request.persona, partner, 3)
+        """News for a neighbour: a fact about someone or something else (never about the
+        one listening, in the third person), else a word about the weather and the like.
+        The greetings in a villager's file are for a visitor, the player, not a neighbour."""
+        persona = request.persona
+        facts = [f for f in persona.knowledge if not _about(f, partner)]
         if facts and rng.random() < 0.7:
             return f"{partner}, did you know? {rng.choice(facts)}"
-        return rng.choice(request.persona.lines.greetings)
+        return f"{partner}! {rng.choice(persona.lines.small_talk)}"
 
     async def converse(self, request: ConversationRequest) -> BrainReply:
         persona = request.persona
         rng = self._rng("converse", persona.name, request.turn, len(request.history))
-        said = {line for _, line in request.history}
+        # Its lines so far, joined: a fact told inside an opening ("Bram, did you know? ...")
+        # counts as said, so it is not told again.
+        said = "\n".join(line for _, line in request.history)
         last = request.history[-1][1] if request.history else ""
-        last_words = set(last.lower().replace(",", " ").replace("!", " ").split())
+        last_words = _plain_words(last)
 
         if request.partner_is_player:
             if last_words & FAREWELL_WORDS:
-                return BrainReply(f"say({_quote(rng.choice(persona.lines.farewells))})")
+                return BrainReply(f"say({_quote(_fresh(rng, persona.lines.farewells, said))})")
             facts = [f for f in relevant_knowledge(persona, last, 3) if f not in said]
             if facts:
                 return BrainReply(f"say({_quote(facts[0])})")
             if last_words & GREETING_WORDS or not request.history:
-                return BrainReply(f"say({_quote(rng.choice(persona.lines.greetings))})")
-            goal = rng.choice(persona.goals)
-            line = f"I couldn't tell you about that. What's on my mind: {goal}"
+                return BrainReply(f"say({_quote(_fresh(rng, persona.lines.greetings, said))})")
+            # Nothing known about it. Not a goal read out either: goals may be secrets.
+            shrugs = [f"I couldn't tell you about that. {t}" for t in persona.lines.small_talk]
+            line = _fresh(rng, shrugs, said)
             return BrainReply(f"say({_quote(line)})")
 
         # Between villagers: trade a fact or two, then part politely.
@@ -169,19 +195,17 @@ class OfflineBrain:
         tired = len(request.history) >= 3 and rng.random() < 0.3
         if request.messages_left <= 1 or parting or tired:
             return BrainReply("end_conversation()")
+        partner = request.partner
         facts = [
             f
-            for f in relevant_knowledge(persona, (last, request.partner), 4)
-            if f not in said
+            for f in relevant_knowledge(persona, last, 4)
+            if f not in said and not _about(f, partner)
         ]
         if facts:
             return BrainReply(f"say({_quote(facts[0])})")
-        unsaid = [f for f in persona.knowledge if f not in said and words(f) & words(last)]
-        if unsaid:
-            return BrainReply(f"say({_quote(unsaid[0])})")
         if len(request.history) >= 2:
-            return BrainReply(f"say({_quote(rng.choice(persona.lines.farewells))})")
-        return BrainReply(f"say({_quote(rng.choice(persona.lines.small_talk))})")
+            return BrainReply(f"say({_quote(_fresh(rng, persona.lines.farewells, said))})")
+        return BrainReply(f"say({_quote(_fresh(rng, persona.lines.small_talk, said))})")
 
     async def aclose(self) -> None:
         return None
