@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -19,16 +20,34 @@ if TYPE_CHECKING:
 
 
 class Printer:
-    """Turns events into transcript lines: ``[T3] Ada moves to the well``."""
+    """Turns events into transcript lines: ``[T3] Ada moves to the well``.
+
+    When the reader goes away (``| head``), printing stops quietly and ``closed`` is set:
+    the run then ends after the turn under way, whose memory entries are written whole.
+    """
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.closed = False
 
     def __call__(self, event: m.Event) -> None:
         if isinstance(event, m.Acted):
-            print(f"[T{event.turn}] {event.name} {event.text}", file=self.out, flush=True)
+            self.say(f"[T{event.turn}] {event.name} {event.text}")
         elif isinstance(event, m.ConversationEnded):
-            print(f"      (conversation ended by {event.ended_by})", file=self.out, flush=True)
+            self.say(f"      (conversation ended by {event.ended_by})")
+
+    def say(self, line: str) -> None:
+        if self.closed:
+            return
+        try:
+            print(line, file=self.out, flush=True)
+        except BrokenPipeError:
+            self.closed = True
+            try:  # else Python reports the pipe again when it flushes at exit
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self.out.fileno())
+            except (OSError, ValueError):
+                pass
 
 
 def headless_config(args: argparse.Namespace, log_dir: Path) -> SimConfig:
@@ -55,12 +74,13 @@ def run_headless(
     out: TextIO = sys.stdout,
 ) -> int:
     turns = args.turns if args.turns is not None else 10
-    sim = Simulation(content, brain, headless_config(args, log_dir), Printer(out), model=model)
+    printer = Printer(out)
+    sim = Simulation(content, brain, headless_config(args, log_dir), printer, model=model)
 
     async def main() -> None:
         sim.start()
         try:
-            await sim.run(turns)
+            await sim.run(turns, until=lambda: printer.closed)
         finally:
             await sim.aclose()
 
@@ -73,6 +93,9 @@ def run_headless(
         return 130
     finally:
         unsettle()
+    if printer.closed:
+        print(f"Output closed: stopped after turn {sim.turn}. Logs: {log_dir}", file=sys.stderr)
+        return 0
     totals = sim.usage.totals()
     print(
         f"Ran {sim.turn} turns: {totals.calls} brain calls, {totals.failures} failed, "

@@ -142,3 +142,31 @@ def test_worker_thread_runs_turns_takes_commands_and_stops_promptly(real_content
         assert time.monotonic() - started < 2.0
     assert not worker.alive
     assert (tmp_path / "marta.md").exists()
+
+
+def test_headless_output_piped_into_head_stops_quietly_with_whole_logs(tmp_path) -> None:
+    """``... --headless | head -2``: no traceback, exit 0, the run stops early and every
+    memory log still ends with a whole turn."""
+    logs = tmp_path / "logs"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    command = [sys.executable, str(ROOT / "main.py"), "--headless", "--turns", "400"]
+    child = subprocess.Popen(
+        [*command, "--log-dir", str(logs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    first = [child.stdout.readline() for _ in range(2)]
+    child.stdout.close()  # what head does once it has its lines
+    err = child.stderr.read()
+    assert child.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "Error" not in err, err
+    assert "Output closed: stopped after turn" in err
+    assert first[0].startswith("No model configured")
+    turns = [int(n) for n in re.findall(r"^## Turn (\d+) ", (logs / "marta.md").read_text(), re.M)]
+    assert turns and max(turns) < 400  # it did not play on to the end unseen
+    for log in logs.glob("*.md"):
+        text = log.read_text()
+        assert text.endswith("\n\n"), log  # whole entries only

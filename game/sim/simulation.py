@@ -184,9 +184,12 @@ class Simulation:
 
     # ---- turns ------------------------------------------------------------------------
 
-    async def run(self, turns: int | None = None) -> None:
-        """Run turns until ``turns`` have been played (forever when None)."""
-        while turns is None or self.turn < turns:
+    async def run(
+        self, turns: int | None = None, *, until: Callable[[], bool] | None = None
+    ) -> None:
+        """Run turns until ``turns`` have been played (forever when None), or until
+        ``until()`` says to stop (asked before each turn)."""
+        while (turns is None or self.turn < turns) and not (until and until()):
             await self.gate.wait()
             try:
                 await self.run_turn()
