@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from game.content.loader import Content
 
 
+EXIT_MODEL_FAILED = 3  # headless: not one model call of the run worked
+
+
 class Printer:
     """Turns events into transcript lines: ``[T3] Ada moves to the well``.
 
@@ -35,6 +38,8 @@ class Printer:
             self.say(f"[T{event.turn}] {event.name} {event.text}")
         elif isinstance(event, m.ConversationEnded):
             self.say(f"      (conversation ended by {event.ended_by})")
+        elif isinstance(event, m.Notice):  # for the person running it, not the transcript
+            print(f"note: {event.text}", file=sys.stderr, flush=True)
 
     def say(self, line: str) -> None:
         if self.closed:
@@ -103,4 +108,7 @@ def run_headless(
         file=out,
     )
     print(f"Logs: {log_dir}", file=out)
+    if totals.calls and totals.failures == totals.calls:
+        print(f"Every model call failed: see {log_dir / 'hamlet.log'}.", file=sys.stderr)
+        return EXIT_MODEL_FAILED
     return 0

@@ -450,3 +450,24 @@ def test_in_a_packed_crowd_no_name_is_drawn_over_another(tmp_path) -> None:
             assert a.collidelist(rects[i + 1 :]) < 0
     finally:
         h.close()
+
+
+def test_a_failing_model_is_told_on_screen_once_and_fits_a_narrow_window(
+    tiny_content, tmp_path
+) -> None:
+    with LLMServer(lambda request: Reply(fault="http_500")) as server:
+        brain = loopback_brain(server.base_url)
+        h = Harness(tiny_content, brain, tmp_path, size=(480, 360))
+        try:
+            game = h.game
+            assert h.until(lambda: game.notices.text is not None, 10)
+            assert game.notices.text.startswith("Model call failed (http 500")
+            h.frames(2)
+            (surface, (x, _)), *_ = game.notices.jobs(game.view)
+            assert x >= game.view.left and x + surface.get_width() <= game.view.right
+            assert h.until(lambda: game.hud_state.failures >= 6, 10)  # the turns go on...
+            shown = game.notices.text
+            h.frames(30)
+            assert game.notices.text in (None, shown)  # ...without a notice for each
+        finally:
+            h.close()

@@ -170,3 +170,45 @@ def test_headless_output_piped_into_head_stops_quietly_with_whole_logs(tmp_path)
     for log in logs.glob("*.md"):
         text = log.read_text()
         assert text.endswith("\n\n"), log  # whole entries only
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_headless_says_once_why_the_model_fails_and_exits_3_when_nothing_worked(
+    tmp_path,
+) -> None:
+    """Nothing listening, then a server that answers 500 to everything: one line on stderr
+    for each kind of failure, with the reason and a hint; exit 3 as no call worked."""
+    nobody = f"http://127.0.0.1:{free_port()}/v1"
+    result = headless(
+        "--turns", "2", "--base-url", nobody, "--llm-retries", "0", "--log-dir", str(tmp_path / "a")
+    )
+    assert result.returncode == 3, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1, result.stderr
+    assert "connection" in notes[0] and "running?" in notes[0] and "127.0.0.1" in notes[0]
+    assert "Every model call failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    with LLMServer(lambda request: Reply(fault="http_500")) as server:
+        result = headless(
+            "--turns",
+            "2",
+            "--base-url",
+            server.base_url,
+            "--llm-retries",
+            "0",
+            "--log-dir",
+            str(tmp_path / "b"),
+        )
+    assert result.returncode == 3, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "http 500" in notes[0], result.stderr
+    log = (tmp_path / "b" / "hamlet.log").read_text()
+    assert "brain failed (http 500: " in log  # the server's own words, in the log too

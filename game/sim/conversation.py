@@ -252,8 +252,7 @@ class ConversationManager:
         try:
             reply = await sim.brain.converse(request)
         except BrainError as exc:
-            sim.record_usage(speaker, exc.usage, failed=True)
-            sim.warn(f"{speaker}: brain failed in conversation ({exc.kind}); ending it")
+            sim.brain_failed(speaker, exc, "ending the conversation")
             return None
         finally:
             sim.emit(m.Thinking(speaker, False))

@@ -111,6 +111,7 @@ class Simulation:
         self.conversations = ConversationManager(self)
         self.warnings: deque[str] = deque(maxlen=KEEP_WARNINGS)  # the latest, for tests
         self.warning_count = 0
+        self._told_failures: set[str] = set()  # kinds of failed model call told the player
         self.directives_help = describe_directives()
 
     # ---- events and bookkeeping -----------------------------------------------------
@@ -122,6 +123,25 @@ class Simulation:
         self.warnings.append(text)
         self.warning_count += 1
         log.warning("%s", text)
+
+    def brain_failed(self, name: str, exc: BrainError, outcome: str) -> None:
+        """Count and log a failed model call. The first failure of each kind is also told
+        to the player (a notice, or a line on stderr headless): why the villagers stand
+        about is not to be found only in hamlet.log."""
+        self.record_usage(name, exc.usage, failed=True)
+        why = f"{exc.kind}: {exc.detail}" if exc.detail else exc.kind
+        self.warn(f"{name}: brain failed ({why}); {outcome}")
+        if exc.kind in self._told_failures:
+            return
+        self._told_failures.add(exc.kind)
+        hint = ""
+        if exc.kind == "connection":
+            hint = f" Is the model server for {self.brain.label} running?"
+        elif exc.kind == "http 404":
+            hint = " Check the model name, and that the base URL ends in /v1."
+        elif exc.kind in ("http 401", "http 403"):
+            hint = " Check the API key."
+        self.emit(m.Notice(f"Model call failed ({why}).{hint}"))
 
     def act_line(self, name: str, text: str) -> None:
         self.emit(m.Acted(self.turn, name, text))
@@ -252,8 +272,7 @@ class Simulation:
         try:
             reply = await self.brain.decide(request)
         except BrainError as exc:
-            self.record_usage(name, exc.usage, failed=True)
-            self.warn(f"{name}: brain failed ({exc.kind}); waiting this turn")
+            self.brain_failed(name, exc, "waiting this turn")
             self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
             return ()
         finally:

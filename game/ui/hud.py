@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pygame
 
 from game.sim.pause import CONVERSATION
-from game.ui.bubbles import ellipsize
+from game.ui.bubbles import ellipsize, wrap_text
 
 BAR_HEIGHT = 26
 MARGIN = 10  # at each end of the bar, and at least this between its two texts
@@ -132,31 +132,46 @@ class FrameMeter:
 
 
 class Notices:
-    """One short hint at a time at the bottom of the view, for a couple of seconds."""
+    """One short hint at a time at the bottom of the view, for a couple of seconds (longer
+    for a longer text), wrapped to the view's width."""
+
+    READ_RATE = 18.0  # characters a second: a long notice stays up long enough to read
 
     def __init__(self, font: pygame.font.Font, duration: float = 2.5) -> None:
         self.font = font
         self.duration = duration
         self.text: str | None = None
         self.age = 0.0
+        self.shown_for = duration
         self._surface: pygame.Surface | None = None
+        self._width = 0  # the view width the surface was made for
 
     def show(self, text: str) -> None:
-        self.text, self.age = text, 0.0
-        label = self.font.render(text, True, BAR_FG)
-        box = pygame.Surface((label.get_width() + 24, label.get_height() + 12), pygame.SRCALPHA)
+        self.text, self.age, self._surface = text, 0.0, None
+        self.shown_for = max(self.duration, len(text) / self.READ_RATE)
+
+    def _render(self, text: str, width: int) -> pygame.Surface:
+        lines = wrap_text(self.font, text, max(width - 24, 40))
+        rendered = [self.font.render(line, True, BAR_FG) for line in lines]
+        line_h = self.font.get_linesize()
+        inner = max(label.get_width() for label in rendered)
+        box = pygame.Surface((inner + 24, line_h * len(rendered) + 12), pygame.SRCALPHA)
         pygame.draw.rect(box, (*BAR_BG, 225), box.get_rect(), border_radius=8)
-        box.blit(label, (12, 6))
-        self._surface = box
+        for i, label in enumerate(rendered):
+            box.blit(label, ((box.get_width() - label.get_width()) // 2, 6 + i * line_h))
+        return box
 
     def update(self, dt: float) -> None:
         if self.text is not None:
             self.age += dt
-            if self.age > self.duration:
+            if self.age > self.shown_for:
                 self.text, self._surface = None, None
 
     def jobs(self, view: pygame.Rect) -> list[tuple[pygame.Surface, tuple[int, int]]]:
-        if self._surface is None:
+        if self.text is None:
             return []
+        width = min(view.width - 32, 720)
+        if self._surface is None or self._width != width:
+            self._surface, self._width = self._render(self.text, width), width
         r = self._surface.get_rect(midbottom=(view.centerx, view.bottom - 24))
         return [(self._surface, r.topleft)]
