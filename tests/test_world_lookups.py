@@ -7,7 +7,7 @@ from collections import deque
 
 from game.bench.worlds import generated_map
 from game.brains.prompts import DECISION_BUDGET, fit_entries
-from game.world import Entity, Grid, World, chebyshev, manhattan
+from game.world import Entity, Grid, World, build_world, chebyshev, manhattan
 from game.world.grid import LandmarkIndex
 
 
@@ -33,8 +33,8 @@ def test_landmark_lookups_match_a_scan_of_every_landmark() -> None:
         close = [(lm.distance_to(pos), lm.w * lm.h, lm.name) for lm in grid.landmarks]
         nearest = min(c for c in close if c[0] <= 3)[2] if any(c[0] <= 3 for c in close) else None
         assert around.near == (None if smallest else nearest)
-        assert around.visible == tuple((lm.name, lm.centre) for lm in within if lm is not smallest)
-        assert grid.places_near(pos, count) == tuple((lm.name, lm.centre) for lm in by_centre[:count])
+        assert around.visible == tuple((lm.name, lm.spot) for lm in within if lm is not smallest)
+        assert grid.places_near(pos, count) == tuple((lm.name, lm.spot) for lm in by_centre[:count])
 
 
 def bfs_length(
@@ -152,3 +152,28 @@ def test_perception_in_crowds_and_open_ground_matches_a_full_scan() -> None:
         assert [s.name for s in world.perceive(name, max_seen=5).seen] == [
             n for _, n in everyone[:5]
         ]
+
+
+def test_every_place_a_villager_knows_is_given_as_a_tile_one_can_stand_on(real_content) -> None:
+    """The pond's centre is water and the well's is its wall: a villager (or a model) told
+    to go there is given the walkable tile nearest the centre instead, and arrives."""
+    world = build_world(real_content)
+    grid = world.grid
+    moved_off = 0
+    for lm in grid.landmarks:
+        assert grid.walkable(lm.spot), lm
+        if grid.walkable(lm.centre):
+            assert lm.spot == lm.centre
+            continue
+        moved_off += 1
+        r = chebyshev(lm.spot, lm.centre)
+        closer = [
+            (lm.centre[0] + dx, lm.centre[1] + dy)
+            for dx in range(-r + 1, r)
+            for dy in range(-r + 1, r)
+        ]
+        assert not any(grid.walkable(p) for p in closer), lm
+    assert moved_off >= 2  # the eastern pond and the well, at least
+    for npc in real_content.npcs:
+        for _, pos in grid.places_near(npc.spawn, 8):
+            assert grid.walkable(pos)

@@ -81,9 +81,13 @@ class Landmark:
     h: int
 
     centre: Pos = field(init=False, compare=False, repr=False)
+    # Where to go to visit it: the centre, or the walkable tile nearest it when the centre
+    # is water or wall (a pond, a well). Set by the grid it is on, which knows the tiles.
+    spot: Pos = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "centre", (self.x + self.w // 2, self.y + self.h // 2))
+        object.__setattr__(self, "spot", self.centre)
 
     def contains(self, pos: Pos) -> bool:
         return self.x <= pos[0] < self.x + self.w and self.y <= pos[1] < self.y + self.h
@@ -220,6 +224,8 @@ class Grid:
         self.width = len(tiles[0]) if tiles else 0
         self.landmarks = tuple(landmarks)
         self._walkable = [[tile.walkable for tile in row] for row in tiles]
+        for lm in self.landmarks:
+            object.__setattr__(lm, "spot", self._visiting_spot(lm))
         # Static lookups, built on first use: the tiles and landmarks never change.
         self._neighbours: list[tuple[int, ...]] | None = None
         self._regions: list[int] | None = None
@@ -240,6 +246,21 @@ class Grid:
         tiles = [[kinds[ch] for ch in row] for row in spec.rows]
         landmarks = [Landmark(lm.name, lm.x, lm.y, lm.w, lm.h) for lm in spec.landmarks]
         return cls(spec.name, tiles, landmarks)
+
+    def _visiting_spot(self, lm: Landmark) -> Pos:
+        """The walkable tile nearest the landmark's centre (itself if walkable): the shore
+        of a pond, the ground beside a well. The centre if nothing walkable is near."""
+        cx, cy = lm.centre
+        for r in range(max(lm.w, lm.h) + 4):
+            ring = [
+                (cx + dx, cy + dy)
+                for dy in range(-r, r + 1)
+                for dx in range(-r, r + 1)
+                if max(abs(dx), abs(dy)) == r and self.walkable((cx + dx, cy + dy))
+            ]
+            if ring:
+                return min(ring, key=lambda p: (manhattan(p, lm.centre), p[1], p[0]))
+        return lm.centre
 
     def in_bounds(self, pos: Pos) -> bool:
         return 0 <= pos[0] < self.width and 0 <= pos[1] < self.height
@@ -333,7 +354,8 @@ class Grid:
 
     def surroundings(self, pos: Pos, radius: int) -> Surroundings:
         """What perception tells of the places from ``pos``: the landmark it is in, else the
-        nearest within 3 tiles, and the others within ``radius`` with their centres."""
+        nearest within 3 tiles, and the others within ``radius`` with where to go to visit
+        them (:attr:`Landmark.spot`)."""
         key = (pos, radius)
         found = self._surroundings.get(key)
         if found is None:
@@ -344,22 +366,22 @@ class Grid:
             here = _smallest([lm for d, lm in ranged if d == 0])
             near = None if here else _closest([(d, lm) for d, lm in ranged if d <= 3])
             visible = tuple(
-                (lm.name, lm.centre) for d, lm in ranged if d <= radius and lm is not here
+                (lm.name, lm.spot) for d, lm in ranged if d <= radius and lm is not here
             )
             found = Surroundings(here.name if here else None, near.name if near else None, visible)
             self._surroundings[key] = found
         return found
 
     def places_near(self, pos: Pos, count: int) -> tuple[tuple[str, Pos], ...]:
-        """(name, centre) of the ``count`` landmarks nearest ``pos``: the places a villager
-        knows of and may head for."""
+        """(name, spot) of the ``count`` landmarks nearest ``pos`` (by centre): the places a
+        villager knows of and may head for, each with the walkable tile to go to."""
         key = (pos, count)
         found = self._places_near.get(key)
         if found is None:
             if len(self._places_near) >= MEMO_LIMIT:
                 self._places_near.clear()
             nearest = self._places.nearest(pos, count)
-            found = self._places_near[key] = tuple((lm.name, lm.centre) for lm in nearest)
+            found = self._places_near[key] = tuple((lm.name, lm.spot) for lm in nearest)
         return found
 
     def landmark_named(self, name: str) -> Landmark | None:
