@@ -281,3 +281,34 @@ def test_memory_log_entries_are_whole_sections(tiny_content, tmp_path) -> None:
         "## Turn 3 at 5,1",
     ]
     assert text.count("- Waited.") == 3
+
+
+CORRIDOR = """\
+name: Narrowby
+legend:
+  ".": {kind: grass, walkable: true}
+  "T": {kind: tree, walkable: false}
+grid: |
+  TTTTTTTTTT
+  T........T
+  TTTTTTTTTT
+landmarks:
+  - {name: the far end, x: 6, y: 1, w: 3, h: 1}
+player_spawn: [8, 1]
+"""
+
+
+def test_blocked_before_one_step_near_the_goal_is_not_an_arrival(tmp_path) -> None:
+    """Ada, 3 tiles from the far end along a corridor, with Cy in the way: she did not walk
+    there, and nobody is told she stands there."""
+    content = load_content(
+        *write_village(tmp_path / "v", {"Ada": (1, 1), "Cy": (2, 1)}, map_text=CORRIDOR)
+    )
+    with LLMServer(by_npc({"Ada": "move_to(5, 1)"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    ada = log_text(sim, "Ada")
+    assert "Walked" not in ada
+    assert "- Could not get near the far end: Cy is standing at (2, 1)." in ada
+    assert sim.world.entities["Ada"].activity == "standing about"
+    assert sim.world.entities["Ada"].pos == (1, 1)

@@ -450,8 +450,10 @@ class Simulation:
             nxt = path[0]
             result = world.step_to(name, nxt)
             if not result:
-                if len(path) <= CLOSE_ENOUGH and world.occupant(nxt):
-                    crowded = True  # people stand about the goal: this is near enough
+                if steps and len(path) <= CLOSE_ENOUGH and world.occupant(nxt):
+                    # It came most of the way and people stand about the goal: near enough.
+                    # Stopped before a single step, it has not been anywhere.
+                    crowded = True
                     path = []
                     break
                 # Plan again once, if anyone else has moved since: else it would meet
