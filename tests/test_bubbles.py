@@ -226,3 +226,84 @@ def test_twenty_bubbles_draw_quickly(font: pygame.font.Font) -> None:
         times.append(time.perf_counter() - started)
     times.sort()
     print(f"20 bubbles update+draw: median {times[len(times) // 2] * 1000:.3f} ms")
+
+
+def tip_of(surface: pygame.Surface, anchor: tuple[int, int]) -> bool:
+    """Whether a tail ends on ``anchor``: its outline drawn there, the map showing just past."""
+    return surface.get_at(anchor)[:3] == bub.OUTLINE
+
+
+@pytest.mark.parametrize("anchor", [(4, 300), (1276, 300), (640, 400)])
+def test_a_bubble_pushed_inside_the_view_still_points_at_its_speaker(
+    bubbles: SpeechBubbles, anchor: tuple[int, int]
+) -> None:
+    bubbles.say("Ada", LONG)
+    surface = canvas()
+    bubbles.draw(surface, {"Ada": anchor}, VIEW)
+    assert VIEW.contains(drawn_rect(surface))
+    assert tip_of(surface, anchor)
+    assert surface.get_at((anchor[0], anchor[1] + 1))[:3] == GREEN  # nothing over the head
+
+
+def test_neighbours_talking_get_bubbles_side_by_side_each_pointing_home(
+    bubbles: SpeechBubbles,
+) -> None:
+    bubbles.say("Ada", "Have you seen the pond this morning?")
+    bubbles.say("Bjorn", "Frogs everywhere, and louder than ever.")
+    anchors = {"Ada": (608, 400), "Bjorn": (640, 400)}  # two tiles side by side
+    surface = canvas()
+    jobs = bubbles.jobs(anchors, VIEW)
+    surface.blits(jobs)
+    rects = [pygame.Rect(pos, image.get_size()) for image, pos in jobs]
+    boxes = [r.inflate(0, -2 * bub.TAIL_H) for r in rects]  # the boxes, not the tails' rows
+    assert not boxes[0].colliderect(boxes[1])
+    assert all(tip_of(surface, anchor) for anchor in anchors.values())
+
+
+def test_with_no_room_above_the_bubble_goes_under_its_speaker(bubbles: SpeechBubbles) -> None:
+    bubbles.say("Ada", LONG)
+    anchor = (640, VIEW.top + 10)
+    surface = canvas()
+    (image, pos), = bubbles.jobs({"Ada": anchor}, VIEW)
+    surface.blit(image, pos)
+    rect = pygame.Rect(pos, image.get_size())
+    assert rect.top > anchor[1] and VIEW.contains(rect)  # the head is not covered
+    assert tip_of(surface, (anchor[0], anchor[1] + bubbles.below))  # pointing up at it
+
+
+def test_a_bubble_does_not_cover_the_neighbour_standing_above(bubbles: SpeechBubbles) -> None:
+    """Pip stands right above Odile: Odile's bubble goes under her, not over Pip's face."""
+    anchors = {"Pip": (640, 368), "Odile": (640, 400)}
+    bubbles.say("Pip", "Odile, did you know? There's a wobbly plank in the old bridge.")
+    bubbles.say("Odile", "Bram eats supper at the inn every night.")
+    surface = canvas()
+    jobs = bubbles.jobs(anchors, VIEW)
+    surface.blits(jobs)
+    pip_head = pygame.Rect(630, 368, 20, 40)
+    pip_rect, odile_rect = (pygame.Rect(pos, image.get_size()) for image, pos in jobs)
+    assert not odile_rect.colliderect(pip_head) and not pip_rect.colliderect(odile_rect)
+    assert tip_of(surface, anchors["Pip"])
+    assert tip_of(surface, (640, 400 + bubbles.below))
+
+
+def test_a_lone_speaker_under_a_neighbour_gets_its_bubble_under_it(
+    bubbles: SpeechBubbles,
+) -> None:
+    anchors = {"Pip": (640, 368), "Odile": (640, 400)}  # Pip silent, right above Odile
+    bubbles.say("Odile", "Bram eats supper at the inn every night.")
+    (image, pos), = bubbles.jobs(anchors, VIEW)
+    assert not pygame.Rect(pos, image.get_size()).colliderect(pygame.Rect(630, 368, 20, 40))
+
+
+def test_a_bubble_keeps_its_place_beside_its_speaker_as_people_come_and_go(
+    bubbles: SpeechBubbles,
+) -> None:
+    bubbles.say("Odile", "Bram eats supper at the inn every night.")
+    (_, first), = bubbles.jobs({"Pip": (640, 368), "Odile": (640, 400)}, VIEW)
+    assert first[1] > 400  # under her: Pip stood above
+    # Pip walks off and Odile glides a little: the bubble follows her, not hopping above.
+    (image, pos), = bubbles.jobs({"Pip": (900, 368), "Odile": (644, 400)}, VIEW)
+    assert pos == (first[0] + 4, first[1])
+    surface = canvas()
+    surface.blit(image, pos)
+    assert tip_of(surface, (644, 400 + bubbles.below))

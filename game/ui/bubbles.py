@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import pygame
 
@@ -115,37 +115,67 @@ def ellipsize(font: TextMeasurer, line: str, max_width: int) -> str:
 
 
 def render_bubble(font: pygame.font.Font, lines: list[str]) -> pygame.Surface:
-    """The bubble surface for already-wrapped ``lines``; the tail tip is its bottom centre."""
+    """The bubble for already-wrapped ``lines``, with its tail at the bottom centre: the
+    tail tip is its bottom centre pixel (as :func:`with_tail` draws it, pointing down)."""
+    box = render_box(font, lines)
+    w, h = box.get_size()
+    centre = w // 2
+    return with_tail(box, pygame.Rect(0, 0, w, h), (centre, h + TAIL_H - 1))[0]
+
+
+def render_box(font: pygame.font.Font, lines: list[str]) -> pygame.Surface:
+    """The rounded box with the text, no tail (colour-keyed: its corners are ``KEY``)."""
     rendered = [font.render(line, True, TEXT, BG) for line in lines]
     line_h = font.get_linesize()
     text_w = max((s.get_width() for s in rendered), default=0)
     inset = PAD + BORDER
     box_w = max(text_w + 2 * inset, 2 * (TAIL_HALF + RADIUS) + 1)
-    box_w += (box_w + 1) % 2  # odd width, so the tail tip sits on an exact centre pixel
+    box_w += (box_w + 1) % 2  # odd width, so a centred tail tip sits on an exact pixel
     box_h = len(rendered) * line_h + 2 * inset
-    surface = pygame.Surface((box_w, box_h + TAIL_H))
+    surface = pygame.Surface((box_w, box_h))
     surface.fill(KEY)
     pygame.draw.rect(surface, OUTLINE, (0, 0, box_w, box_h), border_radius=RADIUS)
     inner = pygame.Rect(BORDER, BORDER, box_w - 2 * BORDER, box_h - 2 * BORDER)
     pygame.draw.rect(surface, BG, inner, border_radius=max(1, RADIUS - BORDER))
-    cx = box_w // 2
-    tip_y = box_h + TAIL_H - 1
-    base_y = box_h - BORDER
-    pygame.draw.polygon(
-        surface, OUTLINE, [(cx - TAIL_HALF - 1, base_y), (cx + TAIL_HALF + 1, base_y), (cx, tip_y)]
-    )
-    pygame.draw.polygon(
-        surface,
-        BG,
-        [(cx - TAIL_HALF + 1, base_y - 1), (cx + TAIL_HALF - 1, base_y - 1), (cx, tip_y - 3)],
-    )
     x0 = inset + (box_w - 2 * inset - text_w) // 2
     for i, line_surface in enumerate(rendered):
         surface.blit(line_surface, (x0, inset + i * line_h))
+    surface.set_colorkey(KEY)
+    return surface
+
+
+def with_tail(
+    box: pygame.Surface, rect: pygame.Rect, tip: tuple[int, int]
+) -> tuple[pygame.Surface, tuple[int, int]]:
+    """``box`` (to stand at ``rect`` on screen) with a tail from its bottom edge (or its top
+    edge, when ``tip`` is above it) to the pixel ``tip``: one surface and where it goes.
+
+    The tail leaves the box as near under the tip as the rounded corners allow, so it
+    slants only when the box has been pushed aside (at the edge of the view).
+    """
+    down = tip[1] >= rect.bottom
+    edge = RADIUS + TAIL_HALF + 1
+    base_x = min(max(tip[0], rect.left + edge), rect.right - 1 - edge)
+    base_y = rect.bottom - BORDER if down else rect.top + BORDER - 1
+    inner_y = base_y - 1 if down else base_y + 1
+    inner_tip_y = tip[1] - 3 if down else tip[1] + 3
+    outline = [(base_x - TAIL_HALF - 1, base_y), (base_x + TAIL_HALF + 1, base_y), tip]
+    fill = [
+        (base_x - TAIL_HALF + 1, inner_y),
+        (base_x + TAIL_HALF - 1, inner_y),
+        (tip[0] + (base_x - tip[0]) * 3 // max(abs(tip[1] - base_y), 3), inner_tip_y),
+    ]
+    whole = rect.unionall([pygame.Rect(x, y, 1, 1) for x, y in outline])
+    surface = pygame.Surface(whole.size)
+    surface.fill(KEY)
+    surface.blit(box, (rect.x - whole.x, rect.y - whole.y))
+    shift = [(x - whole.x, y - whole.y) for x, y in outline]
+    pygame.draw.polygon(surface, OUTLINE, shift)
+    pygame.draw.polygon(surface, BG, [(x - whole.x, y - whole.y) for x, y in fill])
     if pygame.display.get_surface() is not None:
         surface = surface.convert()
     surface.set_colorkey(KEY, pygame.RLEACCEL)  # run-length encoded: the fastest opaque blit
-    return surface
+    return surface, whole.topleft
 
 
 def fading_copy(surface: pygame.Surface) -> pygame.Surface:
@@ -170,17 +200,41 @@ class BubbleInfo:
     lines: tuple[str, ...] = ()
 
 
+class _Spot(NamedTuple):
+    """Where a bubble's box goes, and where its tail ends."""
+
+    rect: pygame.Rect
+    tip: tuple[int, int]
+
+
 @dataclass
 class _Bubble:
     text: str
     lines: tuple[str, ...]
-    surface: pygame.Surface  # opaque, colour-keyed
+    box: pygame.Surface  # the box and text, no tail
+    surface: pygame.Surface  # the box with its tail as last placed: opaque, colour-keyed
     age: float = 0.0
     alpha: int = 255
     faded: pygame.Surface | None = None  # made when the fade starts
+    side: str | None = None  # where it was put beside its speaker: kept while it can be
+    shape: object = None  # (box size, tip from the box's corner) the surface was made for
+    offset: tuple[int, int] = (0, 0)  # from the box's corner to the surface's
 
     def image(self) -> pygame.Surface:
         return self.faded if self.faded is not None else self.surface
+
+    def place(self, rect: pygame.Rect, tip: tuple[int, int]) -> tuple[int, int]:
+        """Give the tail its shape for the box at ``rect`` and the tip at ``tip``; where the
+        surface goes. Made again only when the shape changes, not when the two move."""
+        shape = (rect.size, tip[0] - rect.x, tip[1] - rect.y)
+        if shape != self.shape:
+            self.shape = shape
+            self.surface, corner = with_tail(self.box, rect, tip)
+            self.offset = (corner[0] - rect.x, corner[1] - rect.y)
+            if self.faded is not None:  # mid-fade: the copy follows the new shape
+                self.faded = fading_copy(self.surface)
+                self.faded.set_alpha(self.alpha)
+        return rect.x + self.offset[0], rect.y + self.offset[1]
 
 
 class SpeechBubbles:
@@ -193,11 +247,16 @@ class SpeechBubbles:
         max_text_width: int = 200,
         duration: float = 3.0,
         fade: float = 0.6,
+        below: int = 44,
     ) -> None:
+        """``below``: from a speaker's anchor (the top of its head) down to the tip of a tail
+        pointing up at it, for a bubble shown under the speaker (no room above): past the
+        sprite and its name."""
         self.font = font
         self.max_text_width = max_text_width
         self.duration = duration
         self.fade = fade
+        self.below = below
         self._bubbles: dict[str, _Bubble] = {}
         self._layout_key: object = None  # what the bubbles were last placed for
         self._layout: list[tuple[int, int]] = []
@@ -217,7 +276,12 @@ class SpeechBubbles:
             lines = lines[:MAX_LINES]
             lines[-1] = ellipsize(self.font, lines[-1], self.max_text_width)
         self._bubbles.pop(speaker, None)  # re-insert so the newest bubble draws on top
-        self._bubbles[speaker] = _Bubble(shown, tuple(lines), render_bubble(self.font, lines))
+        box = render_box(self.font, lines)
+        bubble = _Bubble(shown, tuple(lines), box, box)
+        w, h = box.get_size()
+        bubble.place(pygame.Rect(0, 0, w, h), (w // 2, h + TAIL_H - 1))  # as it mostly sits
+        self._bubbles[speaker] = bubble
+        self._layout_key = None
 
     def update(self, dt: float) -> None:
         """Age every bubble, fade the old ones and drop the finished ones."""
@@ -264,33 +328,130 @@ class SpeechBubbles:
             for speaker, bubble in self._bubbles.items()
             if speaker in anchors
         ]
-        # The layout depends only on who speaks where with which bubble size: when nobody
-        # has moved or spoken since the last frame, reuse it.
-        key = (tuple(view), tuple((s, a, b.surface.get_size()) for s, a, b in shown))
+        # The layout depends only on who speaks where with which bubble (a bubble keeps the
+        # place it was given while it can): when nobody has moved or spoken since the last
+        # frame, reuse it.
+        key = (tuple(view), tuple((s, a, id(b)) for s, a, b in shown))
         if key != self._layout_key:
             self._layout_key = key
-            self._layout = self._place(shown, view)
+            self._layout = self._place(shown, view, anchors)
         images = [bubble.image() for _, _, bubble in shown]
         return list(zip(images, self._layout, strict=True))
 
     def _place(
-        self, shown: list[tuple[str, tuple[int, int], _Bubble]], view: pygame.Rect
+        self,
+        shown: list[tuple[str, tuple[int, int], _Bubble]],
+        view: pygame.Rect,
+        anchors: Mapping[str, tuple[int, int]],
     ) -> list[tuple[int, int]]:
-        placed: list[pygame.Rect] = []
+        """Each bubble over its speaker, its tail ending on the speaker's head.
+
+        A new bubble takes, of the places it may go (:meth:`_spots`), the first that covers
+        no bubble placed before it and the fewest people (their heads and names); for two
+        neighbours whose bubbles meet, the earlier is moved aside to its own speaker's far
+        side and the new one to the other. With nowhere better, the newer is drawn over the
+        older, still pointing at its own speaker. A bubble then keeps its place beside its
+        speaker, following them, while that covers no other bubble: bubbles do not hop
+        about as people walk by.
+        """
+        chosen: list[_Spot] = []
+        placed: list[_Bubble] = []
+        wants: list[tuple[tuple[int, int], tuple[int, int]]] = []  # (anchor, size) of each
+        people: list[pygame.Rect] | None = None  # everyone's head and name, when needed
         for _, anchor, bubble in shown:
-            w, h = bubble.surface.get_size()
-            x = min(anchor[0] - w // 2, view.right - w)
-            y = min(anchor[1] - h + 1, view.bottom - h)
-            rect = pygame.Rect(max(x, view.left), max(y, view.top), w, h)
-            # Neighbours talking side by side: stack the newer bubble above the older one
-            # rather than over it, as long as it stays in view.
-            for _ in range(len(placed)):
-                hit = rect.collidelist(placed)
-                if hit < 0 or placed[hit].top - h - 2 < view.top:
-                    break
-                rect.bottom = placed[hit].top - 2
-            placed.append(rect)
-        return [rect.topleft for rect in placed]
+            size = bubble.box.get_size()
+            rects = [spot.rect for spot in chosen]
+            if bubble.side is not None:
+                kept = self._spots(anchor, size, view, only=bubble.side).get(bubble.side)
+                if kept is not None and kept.rect.collidelist(rects) < 0:
+                    chosen.append(kept)
+                    placed.append(bubble)
+                    wants.append((anchor, size))
+                    continue
+            if people is None:  # no place covers its own speaker's head: all may be in
+                people = [pygame.Rect(x - 10, y, 20, 40) for x, y in anchors.values()]
+            mine = self._spots(anchor, size, view)
+            costs = [
+                (spot.rect.collidelist(rects) >= 0, len(spot.rect.collidelistall(people)), i)
+                for i, spot in enumerate(mine.values())
+            ]
+            covers, _, i = min(costs)
+            side = list(mine)[i]
+            if side.startswith("under") or covers:  # two neighbours may do better
+                room = self._make_room(mine, chosen, wants, view)
+                if room is not None:
+                    (away, toward), hit = room
+                    chosen[hit] = self._spots(*wants[hit], view)[away]
+                    placed[hit].side = away
+                    side = toward
+            bubble.side = side
+            chosen.append(mine[side])
+            placed.append(bubble)
+            wants.append((anchor, size))
+        return [
+            bubble.place(spot.rect, spot.tip) for bubble, spot in zip(placed, chosen, strict=True)
+        ]
+
+    def _spots(
+        self,
+        anchor: tuple[int, int],
+        size: tuple[int, int],
+        view: pygame.Rect,
+        *,
+        only: str | None = None,
+    ) -> dict[str, _Spot]:
+        """Where a bubble of ``size`` may go for a speaker at ``anchor``, by name, best
+        first. Above ("centre", "left", "right": the box over, left of or right of the
+        tail) only where it fits above; under it ("under", "under left", "under right")
+        always. ``only``: just that one."""
+        w, h = size
+        ax = min(max(anchor[0], view.left), view.right - 1)
+        ay = min(max(anchor[1], view.top), view.bottom - 1)
+        side = RADIUS + TAIL_HALF + BORDER + 1  # from the box's edge to a tail at its side
+        lefts = {"centre": ax - w // 2, "left": ax + side - w, "right": ax - side}
+        spots: dict[str, _Spot] = {}
+        top = ay - TAIL_H - h + 1
+        tip = (ax, min(ay + self.below, view.bottom - 1))
+        for name, left in lefts.items():
+            if only is None or only == name:
+                rect = pygame.Rect(left, top, w, h).clamp(view)
+                if rect.top == top:
+                    spots[name] = _Spot(rect, (ax, ay))
+            under = "under" if name == "centre" else f"under {name}"
+            if only is None or only == under:
+                rect = pygame.Rect(left, tip[1] + TAIL_H, w, h).clamp(view)
+                spots[under] = _Spot(rect, tip)
+        if only is None:  # above first, then under
+            spots = dict(sorted(spots.items(), key=lambda item: item[0].startswith("under")))
+        return spots
+
+    def _make_room(
+        self,
+        mine: dict[str, _Spot],
+        chosen: list[_Spot],
+        wants: list[tuple[tuple[int, int], tuple[int, int]]],
+        view: pygame.Rect,
+    ) -> tuple[tuple[str, str], int] | None:
+        """Two neighbours: the bubble in the way may move to its speaker's far side and
+        this one go on the other, if that covers no other bubble. Which sides, and which
+        bubble; None if that will not do."""
+        centre = mine.get("centre")
+        if centre is None:
+            return None
+        hit = centre.rect.collidelist([spot.rect for spot in chosen])
+        if hit < 0:
+            return None  # no bubble in the way: people are, and moving bubbles will not help
+        if chosen[hit].tip[0] == centre.tip[0]:
+            return None  # one above the other: no side to move to
+        left_of_me = chosen[hit].tip[0] < centre.tip[0]
+        away, toward = ("left", "right") if left_of_me else ("right", "left")
+        moved, spot = self._spots(*wants[hit], view).get(away), mine.get(toward)
+        if moved is None or spot is None or moved.rect.colliderect(spot.rect):
+            return None
+        others = [s.rect for i, s in enumerate(chosen) if i != hit]
+        if moved.rect.collidelist(others) >= 0 or spot.rect.collidelist(others) >= 0:
+            return None
+        return (away, toward), hit
 
     def live(self) -> dict[str, BubbleInfo]:
         """Speaker -> what their bubble currently shows (for tests)."""
