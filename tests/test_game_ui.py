@@ -158,7 +158,7 @@ def test_space_pauses_turns_and_hud_says_why(harness) -> None:
     turn = game.hud_state.turn
     harness.frames(30)
     assert game.hud_state.turn <= turn + 1
-    assert "Paused: paused by the player" in game.hud_state.text()[0]
+    assert "Paused by you (Space resumes)" in game.hud_state.text()[0]
     harness.key(pygame.K_SPACE)
     assert harness.until(lambda: game.hud_state.turn > turn + 1)
 
@@ -196,6 +196,7 @@ def test_enter_opens_the_dialogue_and_typed_text_gets_an_answer(harness, tmp_pat
     assert harness.until(lambda: isinstance(game.states[-1], DialogueState))
     assert game.dialogue.is_open and game.dialogue.npc_name == "Ada"
     assert harness.until(lambda: game.hud_state.paused_reasons == ("talking with the player",))
+    assert "Paused: you are talking with Ada" in game.hud_state.text()[0]
     harness.type("Any news about the pond?")
     harness.key(pygame.K_RETURN)
     assert harness.until(
@@ -298,7 +299,7 @@ def test_plus_and_minus_change_the_pace(harness) -> None:
     harness.key(pygame.K_PLUS)
     harness.key(pygame.K_KP_PLUS)
     assert harness.until(lambda: game.hud_state.turn_interval < slower)
-    assert f"every {game.hud_state.turn_interval:g}s" in game.hud_state.text()[0]
+    assert f"{game.hud_state.turn_interval:g}s between turns" in game.hud_state.text()[0]
 
 
 def test_closing_the_window_quits_within_a_second(tiny_content, tmp_path) -> None:

@@ -180,6 +180,7 @@ class Game:
             if not isinstance(self.states[-1], DialogueState):
                 keep_clear = self._talk_area((event.npc, PLAYER_NAME))
                 self.dialogue.open(event.npc, event.conversation_id, keep_clear)
+                self.hud_state.dialogue_with = event.npc
                 self.push(DialogueState(event.conversation_id))
         elif isinstance(event, m.DialogueMessage):
             if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:

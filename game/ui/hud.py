@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from game.sim.pause import CONVERSATION
+from game.sim.pause import CONVERSATION, DIALOGUE, PLAYER
 from game.ui.bubbles import ellipsize, wrap_text
 
 BAR_HEIGHT = 26
@@ -30,27 +30,32 @@ class HudState:
     failures: int = 0
     talking: tuple[str, str] | None = None  # the two villagers in the conversation going on
     watching: bool = False  # the camera follows them, not the player
+    dialogue_with: str | None = None  # the villager in the player's dialogue box
 
     def _reason(self, reason: str) -> str:
-        """A pause reason as the bar says it: who is talking, and how to go and watch."""
-        if reason != CONVERSATION or self.talking is None:
-            return reason
-        a, b = self.talking
-        return f"{a} and {b} are talking (Tab: {'back to you' if self.watching else 'watch'})"
+        """A pause reason as the bar says it, to the player: who is talking, and how to go
+        and watch; who paused it and how to go on."""
+        if reason == CONVERSATION and self.talking is not None:
+            a, b = self.talking
+            return f"{a} and {b} are talking (Tab: {'back to you' if self.watching else 'watch'})"
+        if reason == DIALOGUE and self.dialogue_with is not None:
+            return f"you are talking with {self.dialogue_with}"
+        if reason == PLAYER:
+            return "by you (Space resumes)"
+        return reason
 
     def text(self) -> tuple[str, str]:
-        status = (
-            "Paused: " + ", ".join(map(self._reason, self.paused_reasons))
-            if self.paused_reasons
-            else "Turns running"
-        )
+        status = "Turns running"
+        if self.paused_reasons:
+            why = "; ".join(map(self._reason, self.paused_reasons))
+            status = f"Paused {why}" if why.startswith("by ") else f"Paused: {why}"
         tokens = f"{self.tokens:,} tokens"
         if self.cost_usd is not None:
             tokens += f" (~${self.cost_usd:.4f} est.)"
         if self.failures:
             tokens += f"   {self.failures} failed call{'s' if self.failures != 1 else ''}"
         left = (
-            f"{self.map_name}   Turn {self.turn}   {status}   every {self.turn_interval:g}s"
+            f"{self.map_name}   Turn {self.turn}   {status}   {self.turn_interval:g}s between turns"
         )
         right = f"Brain: {self.brain}   {tokens}   F1 help"
         return left, right
