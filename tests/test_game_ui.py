@@ -13,6 +13,7 @@ from uikit import Harness
 from game.brains.offline import OfflineBrain
 from game.content.loader import load_content
 from game.ui.hud import BAR_HEIGHT, Hud
+from game.ui.overlays import MAX_FEED_ROWS, Feed
 from game.ui.sprites import Tileset
 from game.ui.states import DialogueState, HelpState, PlayingState, QuitState
 
@@ -204,6 +205,9 @@ def test_enter_opens_the_dialogue_and_typed_text_gets_an_answer(harness, tmp_pat
     )
     texts = [box.html_text for box in game.dialogue.messages]
     assert any("Any news about the pond?" in t for t in texts)
+    feed = list(game.feed.lines)  # the feed (L) has both sides of the talk
+    assert any(line.endswith("Player: Any news about the pond?") for line in feed)
+    assert any("Ada: Frogs everywhere" in line for line in feed)
     # game keys do nothing while the box is open
     harness.key(pygame.K_LEFT)
     harness.frames(10)
@@ -472,3 +476,15 @@ def test_a_failing_model_is_told_on_screen_once_and_fits_a_narrow_window(
             assert game.notices.text in (None, shown)  # ...without a notice for each
         finally:
             h.close()
+
+
+def test_the_feed_shows_whole_lines_with_their_second_rows_indented() -> None:
+    pygame.init()
+    feed = Feed(pygame.font.Font(None, 17))
+    for i in range(40):
+        feed.add(i, "Agnes", f"Line {i}: " + "the bell tower key was lost at the well " * 2)
+    rows = feed.rows()
+    assert MAX_FEED_ROWS - 2 <= len(rows) <= MAX_FEED_ROWS
+    assert rows[0].startswith("T")  # the top row starts a line: no half line up there
+    assert all(row.startswith(("T", "  ")) for row in rows)  # every second row indented
+    assert any(row.startswith("T39 Agnes: Line 39:") for row in rows)  # the newest shown

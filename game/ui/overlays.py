@@ -61,6 +61,9 @@ def quit_card(title_font: pygame.font.Font, font: pygame.font.Font) -> pygame.Su
     return panel
 
 
+MAX_FEED_ROWS = 30
+
+
 class Feed:
     """The last lines said anywhere in the village (L). Rebuilt only when a line arrives."""
 
@@ -82,20 +85,30 @@ class Feed:
         rows: list[str] = []
         current = ""
         for word in text.split():
-            trial = f"{current} {word}".strip()
+            trial = f"{current} {word}" if current else word
             if self.font.size(trial)[0] <= self.WIDTH - 24 or not current:
                 current = trial
             else:
                 rows.append(current)
-                current = "  " + word
+                current = "  " + word  # a second row is indented under the first
         rows.append(current)
         if len(rows) > 2:
             rows = [rows[0], rows[1].rstrip() + " …"]
         return rows
 
+    def rows(self) -> list[str]:
+        """The rows the panel shows: the newest lines that fit, each one whole."""
+        rows: list[str] = []
+        for line in reversed(self.lines):
+            fitted = self._fit(line)
+            if len(rows) + len(fitted) > MAX_FEED_ROWS:
+                break
+            rows[:0] = fitted
+        return rows
+
     def _build(self) -> pygame.Surface:
         line_h = self.font.get_linesize()
-        rows = [row for line in self.lines for row in self._fit(line)][-30:]
+        rows = self.rows()
         panel = _panel((self.WIDTH, 40 + line_h * max(len(rows), 1)))
         panel.blit(self.font.render("Conversation feed (L)", True, FAINT), (12, 10))
         if not rows:

@@ -185,6 +185,7 @@ class DialogueState(State):
         conversation_id = self.conversation_id
         if isinstance(action, dlg.SendText):
             game.dialogue.add_message(PLAYER_NAME, action.text, True)
+            game.feed.add(game.hud_state.turn, PLAYER_NAME, action.text)  # both sides of it
             if conversation_id is not None:
                 game.send(m.PlayerSays(conversation_id, action.text))
         elif isinstance(action, dlg.CloseDialogue):
