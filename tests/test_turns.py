@@ -223,6 +223,7 @@ def test_prose_with_no_directive_makes_the_npc_wait(tiny_content, tmp_path) -> N
         sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
         run(sim, 1)
     assert any("Bjorn: no usable directive" in w for w in sim.warnings)
+    assert any('"I think I shall ponder the nature of frogs today."' in w for w in sim.warnings)
     assert "Could not make up my mind" in log_text(sim, "Bjorn")
 
 

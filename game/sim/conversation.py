@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from game.brains.base import BrainError, ConversationRequest
 from game.sim import messages as m
-from game.sim.directives import EndConversation, Say, clean_text, parse_reply
+from game.sim.directives import EndConversation, Say, as_shown, clean_text, parse_reply
 from game.sim.pause import CONVERSATION, DIALOGUE
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
@@ -261,7 +261,10 @@ class ConversationManager:
         for warning in warnings:
             sim.warn(warning)
         if answer is None:
-            sim.warn(f"{speaker}: no say() or end_conversation() in the reply; ending it")
+            sim.warn(
+                f"{speaker}: no say() or end_conversation() in the reply "
+                f"{as_shown(reply.text)}; ending it"
+            )
         log.debug("%s replied in %.2f s", speaker, time.monotonic() - started)
         return answer
 

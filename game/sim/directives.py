@@ -106,6 +106,11 @@ def _truncate(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + _ELLIPSIS
 
 
+def as_shown(text: str) -> str:
+    """A model's answer as a warning quotes it: one line, cut to a readable length."""
+    return '"' + _truncate(clean_text(text), _SHOWN_LINE_CHARS) + '"'
+
+
 def _unquote(text: str) -> str:
     """Strip one pair of matching surrounding quotes.
 

@@ -25,6 +25,7 @@ from game.sim.directives import (
     Say,
     StartConversation,
     Wait,
+    as_shown,
     describe_directives,
     parse_directives,
 )
@@ -285,7 +286,10 @@ class Simulation:
         for warning in result.warnings:
             self.warn(warning)
         if not result.directives:
-            self.warn(f"{name}: no usable directive in the answer; waiting this turn")
+            self.warn(
+                f"{name}: no usable directive in the answer {as_shown(reply.text)}; "
+                "waiting this turn"
+            )
             self.note(name, "- Could not make up my mind, so I waited.")
         return result.directives
 
