@@ -91,7 +91,7 @@ def _persona_block(persona: NpcSpec) -> str:
     return (
         f"You are {persona.name}, a villager. {persona.description.strip()}\n"
         f"Traits: {', '.join(persona.traits)}.\n"
-        f"Goals: {'; '.join(persona.goals)}."
+        f"Goals: {'; '.join(goal.strip().rstrip('.;') for goal in persona.goals)}."
     )
 
 
@@ -200,6 +200,7 @@ def conversation_messages(req: ConversationRequest) -> list[dict[str, str]]:
         _world_block(req.perception),
         *(["Your recent memory:\n" + req.memory] if req.memory else []),
         "The conversation so far:\n" + (history or "(nothing yet)"),
-        f"At most {req.messages_left} more lines can be said. Your reply:",
+        f"At most {req.messages_left} more {'line' if req.messages_left == 1 else 'lines'} "
+        "can be said. Your reply:",
     ]
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(user)}]
