@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
+import urllib.parse
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -32,17 +34,32 @@ def _window(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+def _positive(kind: Callable[[str], float], *, zero: bool = True) -> Callable[[str], float]:
+    """A number of ``kind``: finite, and more than zero (or zero too, with ``zero``)."""
+
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"expected zero or more, got {text!r}")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        if value < 0 or (value == 0 and not zero):
+            least = "zero or more" if zero else "more than zero"
+            raise argparse.ArgumentTypeError(f"expected {least}, got {text!r}")
         return value
 
     return parse
+
+
+def _url(text: str) -> str:
+    """A server's base URL: http(s)://host[:port][/path]."""
+    parts = urllib.parse.urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"expected a URL such as http://localhost:11434/v1, got {text!r}"
+        )
+    return text.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,9 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="preset base URL and placeholder key for a local server",
     )
     llm.add_argument("--model", default=None, help="model name (default gpt-4o-mini)")
-    llm.add_argument("--base-url", default=None, help="OpenAI-compatible server, e.g. .../v1")
     llm.add_argument(
-        "--llm-timeout", type=_positive(float), default=30.0, help="seconds per call (30)"
+        "--base-url", type=_url, default=None, help="OpenAI-compatible server, e.g. .../v1"
+    )
+    llm.add_argument(
+        "--llm-timeout",
+        type=_positive(float, zero=False),
+        default=30.0,
+        help="seconds per call (30)",
     )
     llm.add_argument(
         "--llm-retries", type=_positive(int), default=2, help="client retries per call (2)"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import ROOT
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, npc_of
@@ -212,3 +213,23 @@ def test_headless_says_once_why_the_model_fails_and_exits_3_when_nothing_worked(
     assert len(notes) == 1 and "http 500" in notes[0], result.stderr
     log = (tmp_path / "b" / "hamlet.log").read_text()
     assert "brain failed (http 500: " in log  # the server's own words, in the log too
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "said"),
+    [
+        ("--llm-timeout", "nan", "expected a finite number"),
+        ("--llm-timeout", "0", "expected more than zero"),
+        ("--turn-interval", "inf", "expected a finite number"),
+        ("--turn-interval", "-1", "expected zero or more"),
+        ("--base-url", "not-a-url", "expected a URL such as http://localhost:11434/v1"),
+        ("--base-url", "ftp://example.invalid/v1", "expected a URL"),
+    ],
+)
+def test_numbers_and_urls_that_cannot_work_are_refused_up_front(
+    flag: str, value: str, said: str, capsys
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args([flag, value])
+    assert stop.value.code == 2
+    assert f"argument {flag}: {said}" in capsys.readouterr().err
