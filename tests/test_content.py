@@ -198,3 +198,17 @@ def test_unspeakable_names_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(Exception) as info:
         load_content(tmp_path / "maps" / "village.yaml", tmp_path / "npcs")
     assert "npcs/odd.yaml: name:" in str(info.value) or "odd.yaml: name:" in str(info.value)
+
+
+def test_a_folder_with_no_npc_files_is_refused_and_any_case_of_yaml_is_read(
+    tmp_path: Path,
+) -> None:
+    write_village(tmp_path, npcs={})
+    with pytest.raises(Exception) as info:
+        load_content(tmp_path / "maps" / "village.yaml", tmp_path / "npcs")
+    assert "npcs: (folder): no NPC files (*.yaml) in it" in str(info.value)
+    (tmp_path / "npcs" / "bo.YAML").write_text(npc_yaml("Bo", (5, 1)))
+    (tmp_path / "npcs" / "cy.Yml").write_text(npc_yaml("Cy", (6, 1)))
+    (tmp_path / "npcs" / "notes.txt").write_text("not a villager")
+    content = load_content(tmp_path / "maps" / "village.yaml", tmp_path / "npcs")
+    assert [npc.name for npc in content.npcs] == ["Bo", "Cy"]

@@ -240,7 +240,8 @@ def load_map(path: Path) -> MapSpec:
 
 
 def load_content(map_path: Path, npc_dir: Path) -> Content:
-    """Load a map and every ``*.yaml`` NPC file in ``npc_dir``; raises :class:`ContentError`."""
+    """Load a map and every ``*.yaml`` (or ``.yml``, any case) NPC file in ``npc_dir``;
+    raises :class:`ContentError`."""
     problems: list[Problem] = []
     map_spec: MapSpec | None = None
     try:
@@ -254,7 +255,15 @@ def load_content(map_path: Path, npc_dir: Path) -> Content:
         problems.append(Problem(shown_dir, "(folder)", "NPC folder not found"))
         files: list[Path] = []
     else:
-        files = sorted([*npc_dir.glob("*.yaml"), *npc_dir.glob("*.yml")])
+        files = sorted(
+            path
+            for path in npc_dir.iterdir()
+            if path.suffix.lower() in (".yaml", ".yml") and path.is_file()
+        )
+        if not files:
+            problems.append(
+                Problem(shown_dir, "(folder)", "no NPC files (*.yaml) in it: a village needs one")
+            )
     for file in files:
         shown = display_path(file)
         data, file_problems = _read_yaml(file, shown)
