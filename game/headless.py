@@ -93,7 +93,11 @@ def run_headless(
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
-        print(f"Interrupted after turn {sim.turn}.", file=out)
+        if sim.turns_played < sim.turn:
+            played = f"{sim.turns_played} whole turn{'s' if sim.turns_played != 1 else ''}"
+            print(f"Interrupted during turn {sim.turn}; {played} played.", file=out)
+        else:
+            print(f"Interrupted after turn {sim.turn}.", file=out)
         print(f"Logs: {log_dir}", file=out)
         return 130
     finally:

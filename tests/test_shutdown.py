@@ -98,7 +98,7 @@ def test_ctrl_c_in_headless_mode_with_calls_in_flight(tmp_path) -> None:
     assert elapsed < 2.0, (elapsed, out, err)
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err and "Traceback" not in out, err
-    assert "Interrupted after turn 3." in out
+    assert "Interrupted during turn 3; 2 whole turns played." in out
     assert f"Logs: {log_dir}" in out
     logs = check_log_dir(log_dir)
     assert len(logs) == 8

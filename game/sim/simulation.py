@@ -107,7 +107,8 @@ class Simulation:
         self.memory = MemoryBook(config.log_dir, self.order)
         self.usage = UsageMeter(model)
         self.gate = PauseGate(self._pause_changed)
-        self.turn = 0
+        self.turn = 0  # the turn under way, or the last one played
+        self.turns_played = 0  # turns played to their end
         self.turn_interval = config.turn_interval
         self.conversations = ConversationManager(self)
         self.warnings: deque[str] = deque(maxlen=KEEP_WARNINGS)  # the latest, for tests
@@ -248,6 +249,7 @@ class Simulation:
                 else:
                     await self._act_turn(name, directives)
             await asyncio.gather(*acting)
+            self.turns_played = self.turn
         finally:
             pending: list[asyncio.Future[Any]] = [*thinkers, *acting]
             for task in pending:
