@@ -168,7 +168,7 @@ def test_a_narrow_window_cuts_the_bar_short_rather_than_overlap_its_two_ends(
     tiny_content, tmp_path
 ) -> None:
     with LLMServer(still_villagers()) as server:
-        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path, size=(480, 360))
+        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path, size=(320, 240))
         try:
             game = h.game
             h.key(pygame.K_SPACE)
@@ -176,9 +176,10 @@ def test_a_narrow_window_cuts_the_bar_short_rather_than_overlap_its_two_ends(
             h.frames(2)
             left, right = game.hud.fitted(game.hud_state)
             assert left.endswith("\u2026") and left[:-1] in game.hud_state.text()[0]
-            assert right == game.hud_state.text()[1]
+            assert left.startswith("Testwick   Turn ") and "Paused" in left
+            assert right == "F1 help"  # the brain and tokens give way first
             font = game.small_font
-            assert 10 + font.size(left)[0] + 10 <= 480 - 10 - font.size(right)[0]
+            assert 10 + font.size(left)[0] + 10 <= 320 - 10 - font.size(right)[0]
             assert Hud(font, 1280).fitted(game.hud_state) == game.hud_state.text()  # room
         finally:
             h.close()
@@ -488,3 +489,26 @@ def test_the_feed_shows_whole_lines_with_their_second_rows_indented() -> None:
     assert rows[0].startswith("T")  # the top row starts a line: no half line up there
     assert all(row.startswith(("T", "  ")) for row in rows)  # every second row indented
     assert any(row.startswith("T39 Agnes: Line 39:") for row in rows)  # the newest shown
+
+
+@pytest.mark.parametrize("size", [(320, 240), (640, 480)])
+def test_cards_and_the_feed_fit_a_small_window(tiny_content, tmp_path, size) -> None:
+    with LLMServer(still_villagers()) as server:
+        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path, size=size)
+        try:
+            game = h.game
+            for _ in range(3):
+                game.feed.add(1, "Ada", "Frogs everywhere this spring, and louder than ever.")
+            h.key(pygame.K_l)
+            (panel, pos), = game.feed.jobs(game.view)
+            feed = pygame.Rect(pos, panel.get_size())
+            assert game.view.contains(feed)
+            assert feed.width <= game.view.width // 2  # the middle, where the player is, shows
+            for open_key, close_key in ((pygame.K_F1, pygame.K_F1), (pygame.K_ESCAPE, pygame.K_n)):
+                h.key(open_key)
+                (_, _), (card, at) = game.states[-1].jobs(game)
+                assert game.view.contains(pygame.Rect(at, card.get_size()))
+                h.key(close_key)
+                assert isinstance(game.states[-1], PlayingState)
+        finally:
+            h.close()

@@ -12,6 +12,7 @@ from game.ui.bubbles import ellipsize, wrap_text
 
 BAR_HEIGHT = 26
 MARGIN = 10  # at each end of the bar, and at least this between its two texts
+COMPACT_RIGHT = "F1 help"  # the bar's right end when the window is too narrow for all
 BAR_BG = (46, 38, 44)
 BAR_FG = (246, 236, 214)
 PAUSED_FG = (255, 196, 120)
@@ -75,13 +76,16 @@ class Hud:
         return pygame.Rect(0, 0, self.width, BAR_HEIGHT)
 
     def fitted(self, state: HudState) -> tuple[str, str]:
-        """What the bar says, the left text cut short with an ellipsis where the window is
-        too narrow for both (its end, the pace, matters least)."""
+        """What the bar says where the window is too narrow for all of it: the right text
+        down to "F1 help" (the turn and why it is paused matter more than the brain and
+        the tokens), then the left cut short with an ellipsis (its end, the pace, matters
+        least)."""
         left, right = state.text()
-        room = self.width - self.font.size(right)[0] - 3 * MARGIN
-        if self.font.size(left)[0] > room:
-            left = ellipsize(self.font, left, max(room, 0))
-        return left, right
+        for shown in (right, COMPACT_RIGHT):
+            room = self.width - self.font.size(shown)[0] - 3 * MARGIN
+            if self.font.size(left)[0] <= room:
+                return left, shown
+        return ellipsize(self.font, left, max(room, 0)), COMPACT_RIGHT
 
     def draw(self, target: pygame.Surface, state: HudState, *, again: bool = True) -> None:
         """Blit the bar; with ``again`` False, only if what it says has changed (the target

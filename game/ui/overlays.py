@@ -31,6 +31,15 @@ def _panel(size: tuple[int, int]) -> pygame.Surface:
     return panel
 
 
+def fit_within(card: pygame.Surface, room: tuple[int, int]) -> pygame.Surface:
+    """``card``, scaled down (never up) to fit ``room``: a small window shows all of it."""
+    w, h = card.get_size()
+    factor = min(room[0] / w, room[1] / h, 1.0)
+    if factor >= 1.0:
+        return card
+    return pygame.transform.smoothscale(card, (max(1, int(w * factor)), max(1, int(h * factor))))
+
+
 def help_card(
     title_font: pygame.font.Font, font: pygame.font.Font, footer: tuple[str, ...] = ()
 ) -> pygame.Surface:
@@ -67,12 +76,14 @@ MAX_FEED_ROWS = 30
 class Feed:
     """The last lines said anywhere in the village (L). Rebuilt only when a line arrives."""
 
-    WIDTH = 360
+    WIDTH = 360  # at most; in a narrow window, two fifths of the view
 
     def __init__(self, font: pygame.font.Font, size: int = 20) -> None:
         self.font = font
         self.lines: deque[str] = deque(maxlen=size)
         self.visible = False
+        self.width = self.WIDTH
+        self.max_rows = MAX_FEED_ROWS
         self._panel: pygame.Surface | None = None
 
     def add(self, turn: int, speaker: str, text: str) -> None:
@@ -86,7 +97,7 @@ class Feed:
         current = ""
         for word in text.split():
             trial = f"{current} {word}" if current else word
-            if self.font.size(trial)[0] <= self.WIDTH - 24 or not current:
+            if self.font.size(trial)[0] <= self.width - 24 or not current:
                 current = trial
             else:
                 rows.append(current)
@@ -101,7 +112,7 @@ class Feed:
         rows: list[str] = []
         for line in reversed(self.lines):
             fitted = self._fit(line)
-            if len(rows) + len(fitted) > MAX_FEED_ROWS:
+            if len(rows) + len(fitted) > self.max_rows:
                 break
             rows[:0] = fitted
         return rows
@@ -109,7 +120,7 @@ class Feed:
     def _build(self) -> pygame.Surface:
         line_h = self.font.get_linesize()
         rows = self.rows()
-        panel = _panel((self.WIDTH, 40 + line_h * max(len(rows), 1)))
+        panel = _panel((self.width, 40 + line_h * max(len(rows), 1)))
         panel.blit(self.font.render("Conversation feed (L)", True, FAINT), (12, 10))
         if not rows:
             panel.blit(self.font.render("Nothing said yet.", True, FAINT), (12, 32))
@@ -120,6 +131,9 @@ class Feed:
     def jobs(self, view: pygame.Rect) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if not self.visible:
             return []
-        if self._panel is None:
+        width = min(self.WIDTH, max(160, view.width * 2 // 5))
+        rows = max(1, min(MAX_FEED_ROWS, (view.height - 56) // self.font.get_linesize()))
+        if self._panel is None or (width, rows) != (self.width, self.max_rows):
+            self.width, self.max_rows = width, rows
             self._panel = self._build()
-        return [(self._panel, (view.right - self.WIDTH - 8, view.top + 8))]
+        return [(self._panel, (view.right - self.width - 8, view.top + 8))]

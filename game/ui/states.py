@@ -13,7 +13,7 @@ import pygame
 
 from game.sim import messages as m
 from game.ui import dialogue as dlg
-from game.ui.overlays import help_card, quit_card
+from game.ui.overlays import fit_within, help_card, quit_card
 from game.world import PLAYER_NAME, Facing
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class _CardState(State):
 
     def jobs(self, game: Game) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if self.card is None:
-            self.card = self._card(game)
+            self.card = fit_within(self._card(game), game.view.inflate(-16, -16).size)
             self.shade = pygame.Surface(game.view.size, pygame.SRCALPHA)
             self.shade.fill((20, 16, 24, 110))
         return [
