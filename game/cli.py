@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
-    """The brain to use, a sentence saying which (for the console), and the model name."""
+    """The brain to use, a sentence saying which (for the console), and the model to price
+    the tokens by: only OpenAI's own, as a local server's "gpt-4o-mini" costs nothing."""
     from game.brains import PLACEHOLDER_KEY, PROVIDERS, OfflineBrain
 
     how = (
@@ -153,7 +154,9 @@ def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
         timeout=args.llm_timeout,
         max_retries=args.llm_retries,
     )
-    return brain, f"Using the model {brain.label}.", model
+    host = urllib.parse.urlsplit(base_url).hostname if base_url else "api.openai.com"
+    priced = model if host == "api.openai.com" else None
+    return brain, f"Using the model {brain.label}.", priced
 
 
 def default_log_dir() -> Path:

@@ -98,7 +98,7 @@ def test_brain_choice_from_flags_and_environment(monkeypatch) -> None:
     assert isinstance(brain, OfflineBrain) and "offline" in text
     brain, _, model = choose_brain(parse(["--provider", "ollama"]))
     assert isinstance(brain, OpenAIBrain) and brain.base_url == "http://localhost:11434/v1"
-    assert model == "llama3.2" and brain.label == "llama3.2 @ localhost:11434"
+    assert model is None and brain.label == "llama3.2 @ localhost:11434"  # no price: local
     brain, _, _ = choose_brain(parse(["--provider", "lmstudio", "--model", "qwen"]))
     assert brain.base_url == "http://localhost:1234/v1" and brain.model == "qwen"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
@@ -109,8 +109,11 @@ def test_brain_choice_from_flags_and_environment(monkeypatch) -> None:
     assert isinstance(brain, OfflineBrain)
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    brain, _, _ = choose_brain(parse([]))
+    brain, _, model = choose_brain(parse([]))
     assert isinstance(brain, OpenAIBrain) and brain.base_url == "http://127.0.0.1:9/v1"
+    assert brain.model == "gpt-4o-mini" and model is None  # not priced as OpenAI's
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://api.openai.com/v1")
+    assert choose_brain(parse([]))[2] == "gpt-4o-mini"
 
 
 def test_worker_thread_runs_turns_takes_commands_and_stops_promptly(real_content, tmp_path) -> None:
