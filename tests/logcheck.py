@@ -11,6 +11,8 @@ from pathlib import Path
 from game.sim import messages as m
 
 HEADER = re.compile(r"# ([A-Za-z][A-Za-z'-]*) - memory log")
+# Where a later run into the same folder begins (its turns count from 1 again).
+CONTINUED = re.compile(r"# ([A-Za-z][A-Za-z'-]*) - memory log, continued: a new run began .+")
 TURN_HEAD = re.compile(r"## Turn (\d+) at (\d+),(\d+)")
 CONV_HEAD = re.compile(r"### Conversation with ([A-Za-z][A-Za-z'-]*) \(Turn (\d+) at (\d+),(\d+)\)")
 INITIATED = re.compile(r"Initiated by: ([A-Za-z][A-Za-z'-]*)")
@@ -36,6 +38,8 @@ def check_entry(block: str, where: str = "log") -> None:
     """One entry is whole: a turn entry or a complete conversation block, nothing torn."""
     lines = block.split("\n")
     assert all(lines), f"{where}: empty line inside an entry: {block[:300]!r}"
+    if CONTINUED.fullmatch(block):
+        return
     if TURN_HEAD.fullmatch(lines[0]):
         bad = [line for line in lines[1:] if not line.startswith("- ")]
         assert not bad, f"{where}: torn turn entry, stray line {bad[0][:120]!r}"

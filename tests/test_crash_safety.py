@@ -80,7 +80,8 @@ def test_a_restart_after_a_kill_appends_whole_entries(tmp_path) -> None:
         text = path.read_text(encoding="utf-8")
         assert text.startswith(first[path.name])  # nothing already written was touched
         split_entries(text, path.name)
-        assert text.count(" - memory log\n") == 1  # one header, not one per run
+        assert text.count(" - memory log\n") == 1  # one header, not one per run...
+        assert text.count(" - memory log, continued: a new run began ") == 1  # ...a marker
 
 
 def test_sigkill_while_waiting_on_a_slow_model(tmp_path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -31,6 +32,9 @@ class MemoryLog:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         if os.fstat(self._fd).st_size == 0:
             self._write(f"# {name} - memory log\n\n")
+        else:  # a log folder used again: say where this run's turns (from 1 again) begin
+            began = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            self._write(f"# {name} - memory log, continued: a new run began {began}\n\n")
 
     def _write(self, text: str) -> None:
         # "replace": a stray lone surrogate must cost one character, not the whole entry.
