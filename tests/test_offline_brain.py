@@ -152,3 +152,9 @@ def test_a_question_mark_does_not_hide_a_greeting_and_goals_stay_private(real_co
             line = ask(npc, world, ("Player", "Zxqv blorp?"), seed=seed)
             assert line.startswith("I couldn't tell you about that.")
             assert not any(goal in line for goal in npc.goals), line
+
+
+def test_take_care_is_taken_as_goodbye(real_content) -> None:
+    world = build_world(real_content)
+    for npc in real_content.npcs:
+        assert ask(npc, world, ("Player", "Take care now.")) in npc.lines.farewells

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from game.brains.base import ConversationRequest, DecisionRequest
 
 FAREWELL_WORDS = frozenset({"bye", "goodbye", "farewell", "later", "leave", "go", "night"})
+# Ways to take leave with no farewell word in them: "Take care." "See you soon."
+FAREWELL_PHRASES = ("take care", "see you", "so long", "be off", "be going", "good day")
 GREETING_WORDS = frozenset({"hello", "hi", "hey", "morning", "evening", "greetings"})
 _WORDS = re.compile(r"[a-z']+")
 
@@ -176,9 +178,12 @@ class OfflineBrain:
         said = "\n".join(line for _, line in request.history)
         last = request.history[-1][1] if request.history else ""
         last_words = _plain_words(last)
+        leaving = bool(last_words & FAREWELL_WORDS) or any(
+            phrase in last.lower() for phrase in FAREWELL_PHRASES
+        )
 
         if request.partner_is_player:
-            if last_words & FAREWELL_WORDS:
+            if leaving:
                 return BrainReply(f"say({_quote(_fresh(rng, persona.lines.farewells, said))})")
             facts = [f for f in relevant_knowledge(persona, last, 3) if f not in said]
             if facts:
@@ -191,7 +196,7 @@ class OfflineBrain:
             return BrainReply(f"say({_quote(line)})")
 
         # Between villagers: trade a fact or two, then part politely.
-        parting = len(request.history) >= 2 and bool(last_words & FAREWELL_WORDS)
+        parting = len(request.history) >= 2 and leaving
         tired = len(request.history) >= 3 and rng.random() < 0.3
         if request.messages_left <= 1 or parting or tired:
             return BrainReply("end_conversation()")

@@ -374,7 +374,8 @@ class Simulation:
         """Say a line aloud: a bubble, and everyone within hearing range remembers it."""
         self.emit(m.Spoke(name, text, self.turn, conversation_id))
         if conversation_id is None:
-            self.world.entities[name].activity = "chatting"
+            # Not "chatting", which reads as in a conversation: this is a remark aloud.
+            self.world.entities[name].activity = "remarking aloud"
             self.note(name, f'- Said: "{text}"')
             self.act_line(name, f'"{text}"')
             speaker = self.world.entities[name]
