@@ -212,3 +212,33 @@ def test_a_folder_with_no_npc_files_is_refused_and_any_case_of_yaml_is_read(
     (tmp_path / "npcs" / "notes.txt").write_text("not a villager")
     content = load_content(tmp_path / "maps" / "village.yaml", tmp_path / "npcs")
     assert [npc.name for npc in content.npcs] == ["Bo", "Cy"]
+
+
+def test_a_key_given_twice_is_named_not_silently_overwritten(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (5, 1)})
+    path = tmp_path / "npcs" / "ada.yaml"
+    path.write_text(path.read_text().replace("name: Ada", "name: Bo\nname: Ada", 1))
+    err = expect_problem(tmp_path, "npcs/ada.yaml: line 2: YAML syntax error: the key 'name'")
+    assert "is given twice (lines 1 and 2)" in err
+
+
+def test_an_unquoted_hash_gets_a_hint(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (5, 1)})
+    path = tmp_path / "npcs" / "ada.yaml"
+    flow = '{skin: "#f1c27d", hair: "#5a3825", shirt: "#3b6ea5", trousers: "#4a4a4a"}'
+    block = '\n  skin: #f1c27d\n  hair: "#5a3825"\n  shirt: "#3b6ea5"\n  trousers: "#4a4a4a"'
+    assert flow in path.read_text()
+    path.write_text(path.read_text().replace(flow, block))
+    expect_problem(tmp_path, 'npcs/ada.yaml: appearance.skin: expected a colour in quotes, like')
+    write_village(tmp_path / "m", npcs={"Ada": (5, 1)})
+    map_path = tmp_path / "m" / "maps" / "village.yaml"
+    map_path.write_text(map_path.read_text().replace('"#": {kind: wall', "#: {kind: wall"))
+    expect_problem(tmp_path / "m", 'in the legend, quote it: "#": ...')
+
+
+def test_the_name_rule_is_spelled_out() -> None:
+    from game.content.models import NpcSpec
+
+    with pytest.raises(Exception) as info:
+        NpcSpec.model_validate({"name": "Zoë"})
+    assert "up to 24 of the letters A-Z and a-z, ' and -" in str(info.value)

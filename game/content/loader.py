@@ -119,6 +119,9 @@ def _describe(error: Any) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         return "unknown field (check the spelling)"
+    if kind == "string_type" and value is None and error["loc"][:1] == ("appearance",):
+        # skin: #f0c8a0 reads as "skin:" and a comment: YAML starts comments with "#".
+        return 'expected a colour in quotes, like "#a0b1c2" (unquoted, # starts a comment)'
     if kind in _TYPE_WORDS:
         return f"expected {_TYPE_WORDS[kind]}, got {_shown(value)}"
     if kind == "string_pattern_mismatch":
@@ -133,6 +136,29 @@ def _describe(error: Any) -> str:
     return " ".join(message.split())
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a key given twice in one mapping is an error, not a silent
+    "the last one wins" (``name: Bo`` then ``name: Ada`` would quietly make Ada)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: the normal error says so
+                break
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key!r} is given twice (lines {first} and "
+                    f"{key_node.start_mark.line + 1}); keep one",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -141,7 +167,7 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Prob
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(shown, "(file)", f"cannot be read as UTF-8 text: {exc}")]
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
@@ -184,11 +210,13 @@ def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
         for ch in unknown:
             x = row.index(ch)
             known = " ".join(spec.legend)
+            hint = ' (in the legend, quote it: "#": ..., as YAML reads # as a comment)'
             problems.append(
                 Problem(
                     shown,
                     "grid",
-                    f"row {y}, column {x}: unknown symbol {ch!r} (the legend has: {known})",
+                    f"row {y}, column {x}: unknown symbol {ch!r} (the legend has: {known})"
+                    + (hint if ch == "#" else ""),
                 )
             )
     height = len(rows)

@@ -100,7 +100,8 @@ class NpcSpec(_Model):
     def _speakable_name(cls, name: str) -> str:
         if not NAME_PATTERN.match(name):
             raise ValueError(
-                f"expected one word of letters (it is used in directives), got {name!r}"
+                "expected one word, up to 24 of the letters A-Z and a-z, ' and - (it is used "
+                f"in directives), got {name!r}"
             )
         if name.lower() in RESERVED_NAMES:
             raise ValueError(f"{name!r} is reserved by the game")
