@@ -17,6 +17,7 @@ from game.content.loader import ContentError, default_content_paths, load_conten
 
 if TYPE_CHECKING:
     from game.brains.base import Brain
+    from game.content.loader import Content
 
 EXIT_BAD_CONTENT = 2
 EXIT_BAD_USAGE = 2
@@ -159,6 +160,24 @@ def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
     return brain, f"Using the model {brain.label}.", priced
 
 
+def _art_notes(content: Content) -> list[str]:
+    """Tile kinds in the legend that have no art: the game draws them as a magenta checker."""
+    import json
+
+    from game.ui.assets import ASSETS_DIR  # not sprites: no pygame (and its banner) here
+
+    try:
+        drawn = json.loads((ASSETS_DIR / "tiles.json").read_text(encoding="utf-8"))["kinds"]
+    except (OSError, ValueError, KeyError):
+        return []
+    missing = sorted({entry.kind for entry in content.map.legend.values()} - set(drawn))
+    return [
+        f"{content.map_file}: legend: tile kind {kind!r} has no art; it is drawn as a magenta "
+        f"checker (kinds with art: {', '.join(drawn)})"
+        for kind in missing
+    ]
+
+
 def default_log_dir() -> Path:
     return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
 
@@ -178,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             f"OK: {content.map_file} ({len(content.map.rows[0])}x{len(content.map.rows)}, "
             f"{len(content.map.landmarks)} landmarks) and {len(content.npcs)} NPC files."
         )
+        for note in _art_notes(content):
+            print(f"note: {note}", file=sys.stderr)
         return 0
 
     brain, which, model = choose_brain(args)

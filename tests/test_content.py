@@ -242,3 +242,13 @@ def test_the_name_rule_is_spelled_out() -> None:
     with pytest.raises(Exception) as info:
         NpcSpec.model_validate({"name": "Zoë"})
     assert "up to 24 of the letters A-Z and a-z, ' and -" in str(info.value)
+
+
+def test_check_notes_a_tile_kind_with_no_art(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    map_path = tmp_path / "maps" / "village.yaml"
+    map_path.write_text(map_path.read_text().replace("{kind: path,", "{kind: lava,"))
+    result = check(map_path, tmp_path / "npcs", tmp_path)
+    assert result.returncode == 0, result.stderr  # it still runs: only the art is missing
+    assert "legend: tile kind 'lava' has no art; it is drawn as a magenta checker" in result.stderr
+    assert "kinds with art: grass, path," in result.stderr

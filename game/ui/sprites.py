@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pygame
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+from game.ui.assets import ASSETS_DIR
 
 RGB = tuple[int, int, int]
 
