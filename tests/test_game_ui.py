@@ -512,3 +512,17 @@ def test_cards_and_the_feed_fit_a_small_window(tiny_content, tmp_path, size) -> 
                 assert isinstance(game.states[-1], PlayingState)
         finally:
             h.close()
+
+
+def test_the_box_says_how_to_send_and_counts_down_near_the_length_limit(harness) -> None:
+    game = harness.game
+    walk_next_to_ada(harness)
+    harness.key(pygame.K_RETURN)
+    assert harness.until(lambda: isinstance(game.states[-1], DialogueState))
+    hint = game.dialogue.hint
+    assert hint is not None and hint.visible and hint.text == "Enter to send, Esc to leave"
+    harness.type("x" * 270)
+    assert harness.until(lambda: hint.text.startswith("30 characters left"))
+    harness.type("y" * 40)  # typing stops at the limit, and the line says so
+    assert harness.until(lambda: hint.text.startswith("0 characters left"))
+    assert len(game.dialogue.entry.get_text()) == 300

@@ -34,6 +34,8 @@ MESSAGE_CHROME = 2 * (8 + 1 + 2) + 4  # @message padding, border, corner inset; 
 MAX_MESSAGE_CHARS = 2000
 PLACEHOLDER = "Say something... (Enter to send, Esc to leave)"
 ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
+HINT = "Enter to send, Esc to leave"  # under the messages while the player may type
+NEAR_LIMIT = 40  # characters left from which the hint counts them down
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class DialogueBox:
         self.area: MessageArea | None = None
         self.entry: UITextEntryLine | None = None
         self.thinking: UILabel | None = None
+        self.hint: UILabel | None = None  # in the thinking line's place while it is hidden
         self._content_h = 0
 
     @property
@@ -258,6 +261,13 @@ class DialogueBox:
             object_id=ObjectID("#dialogue_thinking", "@dialogue"),
             visible=0,
         )
+        self.hint = UILabel(
+            pygame.Rect(MARGIN, thinking_y, width, THINKING_H),
+            HINT,
+            self.manager,
+            container=window,
+            object_id=ObjectID("#dialogue_thinking", "@dialogue"),
+        )
         self.entry = UITextEntryLine(
             pygame.Rect(MARGIN, entry_y, width, ENTRY_H),
             self.manager,
@@ -283,7 +293,7 @@ class DialogueBox:
             window.kill()
 
     def _forget(self) -> None:
-        self.window = self.area = self.entry = self.thinking = None
+        self.window = self.area = self.entry = self.thinking = self.hint = None
         self._content_h = 0
 
     # ---- contents ----------------------------------------------------------------------
@@ -360,6 +370,25 @@ class DialogueBox:
             label.show()
         else:
             label.hide()
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        """The line under the messages, while nobody is thinking: how to send and leave, or,
+        near the length limit, how many characters are left (typing stops at the limit)."""
+        hint, entry = self.hint, self.entry
+        if hint is None or entry is None:
+            return
+        thinking = self.thinking is not None and bool(self.thinking.visible)
+        if thinking or not entry.is_enabled:
+            if hint.visible:
+                hint.hide()
+            return
+        left = self.max_input - len(entry.get_text())
+        text = f"{left} characters left - {HINT}" if left <= NEAR_LIMIT else HINT
+        if hint.text != text:
+            hint.set_text(text)
+        if not hint.visible:
+            hint.show()
 
     def set_input_enabled(self, enabled: bool) -> None:
         """Allow or stop typing (e.g. once the villager has ended the conversation)."""
@@ -373,6 +402,7 @@ class DialogueBox:
         else:
             entry.set_text("")
             entry.disable()
+        self._update_hint()
 
     # ---- events ------------------------------------------------------------------------
 
@@ -391,7 +421,11 @@ class DialogueBox:
         entry = self.entry
         if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and entry is not None:
             if element is entry:
-                return self._submit(entry)
+                action = self._submit(entry)
+                self._update_hint()
+                return action
+        elif event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and element is entry:
+            self._update_hint()
         elif event.type == pygame.MOUSEBUTTONUP:
             self._refocus_after_click()
         return None
