@@ -247,11 +247,11 @@ class SpeechBubbles:
         max_text_width: int = 200,
         duration: float = 3.0,
         fade: float = 0.6,
-        below: int = 44,
+        below: int = 58,
     ) -> None:
         """``below``: from a speaker's anchor (the top of its head) down to the tip of a tail
         pointing up at it, for a bubble shown under the speaker (no room above): past the
-        sprite and its name."""
+        sprite and its name, even a name put a line lower beside a neighbour's."""
         self.font = font
         self.max_text_width = max_text_width
         self.duration = duration
