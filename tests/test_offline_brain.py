@@ -20,6 +20,22 @@ def offline_run(content, tmp_path, seed: int, turns: int = 15) -> list[str]:
     return rec.acted()
 
 
+def ask(npc, world, *history: tuple[str, str], seed: int = 0) -> str:
+    request = ConversationRequest(
+        persona=npc,
+        turn=1,
+        perception=world.perceive(npc.name),
+        memory="",
+        partner="Player",
+        partner_is_player=True,
+        history=history,
+        messages_left=99,
+    )
+    answer, warnings = parse_reply(asyncio.run(OfflineBrain(seed).converse(request)).text)
+    assert answer is not None and not warnings
+    return answer.message
+
+
 def test_same_seed_same_run(real_content, tmp_path) -> None:
     first = offline_run(real_content, tmp_path / "a", seed=7)
     second = offline_run(real_content, tmp_path / "b", seed=7)
@@ -55,43 +71,19 @@ def test_every_offline_answer_parses(real_content, tmp_path) -> None:
 
 
 def test_answers_the_player_from_knowledge(real_content) -> None:
-    brain = OfflineBrain(0)
     world = build_world(real_content)
     for npc in real_content.npcs:
         fact = npc.knowledge[0]
         words = [w.strip(".,!?'\"") for w in fact.split() if len(w) > 4][:3]
         question = "Tell me about " + " ".join(words) + "?"
-        request = ConversationRequest(
-            persona=npc,
-            turn=1,
-            perception=world.perceive(npc.name),
-            memory="",
-            partner="Player",
-            partner_is_player=True,
-            history=(("Player", question),),
-            messages_left=99,
-        )
-        reply = asyncio.run(brain.converse(request))
-        answer, warnings = parse_reply(reply.text, who=npc.name)
-        assert answer is not None and not warnings
-        assert answer.message in npc.knowledge, (question, answer.message)
+        assert ask(npc, world, ("Player", question)) in npc.knowledge, question
 
 
 def test_says_goodbye_when_the_player_does(real_content) -> None:
     npc = real_content.npcs[0]
-    world = build_world(real_content)
-    request = ConversationRequest(
-        persona=npc,
-        turn=1,
-        perception=world.perceive(npc.name),
-        memory="",
-        partner="Player",
-        partner_is_player=True,
-        history=(("Player", "Thanks, goodbye!"),),
-        messages_left=99,
+    assert ask(npc, build_world(real_content), ("Player", "Thanks, goodbye!")) in (
+        npc.lines.farewells
     )
-    answer, _ = parse_reply(asyncio.run(OfflineBrain(0).converse(request)).text)
-    assert answer is not None and answer.message in npc.lines.farewells
 
 
 def test_a_resting_villager_starts_no_conversation(tiny_content, tmp_path) -> None:
@@ -126,22 +118,6 @@ def test_neighbours_talk_sense(real_content, tmp_path) -> None:
         for i, (_, line) in enumerate(conv.history):  # nothing told twice, however put
             earlier = [said for _, said in conv.history[:i]]
             assert not any(line in said or said.endswith(line) for said in earlier), conv.history
-
-
-def ask(npc, world, *history: tuple[str, str], seed: int = 0) -> str:
-    request = ConversationRequest(
-        persona=npc,
-        turn=1,
-        perception=world.perceive(npc.name),
-        memory="",
-        partner="Player",
-        partner_is_player=True,
-        history=history,
-        messages_left=99,
-    )
-    answer, warnings = parse_reply(asyncio.run(OfflineBrain(seed).converse(request)).text)
-    assert answer is not None and not warnings
-    return answer.message
 
 
 def test_a_question_mark_does_not_hide_a_greeting_and_goals_stay_private(real_content) -> None:

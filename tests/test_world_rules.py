@@ -401,8 +401,9 @@ def test_a_reply_cannot_open_a_second_conversation(tiny_content, tmp_path) -> No
     assert lines[:2] == [("Ada", "Hello"), ("Bjorn", "Hello, Ada")]
 
 
-def test_the_player_cannot_break_into_a_talk(tiny_content, tmp_path) -> None:
-    """Enter next to two villagers who are talking: a notice, not a second conversation."""
+def enter_while_ada_talks_with_bjorn(content, log_dir, player_steps: int):
+    """Ada starts talking with Bjorn on turn 1; while they talk, the player (who first took
+    ``player_steps`` steps right from (1, 1)) presses Enter, then steps down."""
     table = {"Ada": ['start_conversation_with(Bjorn, "Hello")']}
     conversation = [Reply(content='say("Hmm, let me think")', delay=0.3)]
     decisions = by_npc(table)
@@ -414,12 +415,11 @@ def test_the_player_cannot_break_into_a_talk(tiny_content, tmp_path) -> None:
 
     with LLMServer(respond) as server:
         sim, watcher = watched_sim(
-            tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True
+            content, loopback_brain(server.base_url), log_dir, with_player=True
         )
 
         async def main() -> None:
-            # walk the player from (1, 1) to (4, 1), next to Ada at (5, 1)
-            for _ in range(3):
+            for _ in range(player_steps):
                 sim.handle(m.MovePlayer(Facing.RIGHT))
             task = asyncio.ensure_future(sim.run(1))
             while not watcher.of(m.ConversationStarted):
@@ -431,6 +431,13 @@ def test_the_player_cannot_break_into_a_talk(tiny_content, tmp_path) -> None:
 
         asyncio.run(main())
     final_checks(sim, watcher)
+    return watcher
+
+
+def test_the_player_cannot_break_into_a_talk(tiny_content, tmp_path) -> None:
+    """Enter next to two villagers who are talking: a notice, not a second conversation."""
+    # three steps: from (1, 1) to (4, 1), next to Ada at (5, 1)
+    watcher = enter_while_ada_talks_with_bjorn(tiny_content, tmp_path, player_steps=3)
     assert len(watcher.of(m.ConversationStarted)) == 1
     assert not watcher.of(m.DialogueOpened)
     assert "are talking" in watcher.of(m.Notice)[0].text
@@ -439,28 +446,5 @@ def test_the_player_cannot_break_into_a_talk(tiny_content, tmp_path) -> None:
 def test_enter_far_from_a_talk_says_nobody_is_near_not_to_wait(tiny_content, tmp_path) -> None:
     """Two villagers talk across the village; Enter with nobody beside the player: the hint
     is to walk up to someone, not to wait for a talk the player is not part of."""
-    table = {"Ada": ['start_conversation_with(Bjorn, "Hello")']}
-    conversation = [Reply(content='say("Hmm, let me think")', delay=0.3)]
-    decisions = by_npc(table)
-
-    def respond(request: dict[str, Any]) -> Reply:
-        if is_conversation(request) and conversation:
-            return conversation.pop(0)
-        return decisions(request)
-
-    with LLMServer(respond) as server:
-        sim, watcher = watched_sim(
-            tiny_content, loopback_brain(server.base_url), tmp_path, with_player=True
-        )
-
-        async def main() -> None:
-            task = asyncio.ensure_future(sim.run(1))
-            while not watcher.of(m.ConversationStarted):
-                await asyncio.sleep(0.005)
-            sim.handle(m.TalkToNeighbour())  # the player stands at (1, 1), nobody beside
-            await asyncio.wait_for(task, 10)
-            await sim.aclose()
-
-        asyncio.run(main())
-    final_checks(sim, watcher)
+    watcher = enter_while_ada_talks_with_bjorn(tiny_content, tmp_path, player_steps=0)
     assert [e.text for e in watcher.of(m.Notice)][0].startswith("Nobody to talk to")
