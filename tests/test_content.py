@@ -252,3 +252,13 @@ def test_check_notes_a_tile_kind_with_no_art(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr  # it still runs: only the art is missing
     assert "legend: tile kind 'lava' has no art; it is drawn as a magenta checker" in result.stderr
     assert "kinds with art: grass, path," in result.stderr
+
+
+def test_a_misspelt_map_field_does_not_hide_the_villagers_problems(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (7, 4), "Bjorn": (6, 1)})  # Ada's spawn is water
+    map_path = tmp_path / "maps" / "village.yaml"
+    map_path.write_text(map_path.read_text().replace("name: Testwick", "nmae: Testwick"))
+    err = expect_problem(tmp_path, "maps/village.yaml: nmae: unknown field")
+    assert "maps/village.yaml: name: required field is missing" in err
+    assert "npcs/ada.yaml: spawn: tile (7, 4) is water, not walkable" in err  # same round
+    assert "bjorn" not in err

@@ -38,8 +38,11 @@ class Problem:
 class ContentError(Exception):
     """Raised with every problem found in the content."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], *, grid: MapSpec | None = None) -> None:
         self.problems = tuple(problems)
+        # A map whose grid, legend and spawns were good though other fields were not: the
+        # villagers' spawns are still checked against it, so one round shows every problem.
+        self.grid = grid
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -254,18 +257,37 @@ def load_map(path: Path) -> MapSpec:
     """Load one map file on its own; raises :class:`ContentError`."""
     shown = display_path(path)
     data, problems = _read_yaml(path, shown)
-    spec = None
+    spec = grid = None
     if data is not None:
         spec, problems = _validate(MapSpec, data, shown)
-    if spec is not None:
-        problems = _grid_problems(spec, shown)
-        if not problems:
-            where = _spawn_problem(spec, spec.player_spawn)
+        if spec is None:
+            grid = _grid_alone(data)
+    checked = spec or grid
+    if checked is not None:
+        found = _grid_problems(checked, shown)
+        if not found:
+            where = _spawn_problem(checked, checked.player_spawn)
             if where:
-                problems.append(Problem(shown, "player_spawn", where))
+                found.append(Problem(shown, "player_spawn", where))
+        problems = [*problems, *found]
+        if found:
+            grid = None
     if problems or spec is None:
-        raise ContentError(problems)
+        raise ContentError(problems, grid=grid)
     return spec
+
+
+_GRID_FIELDS = ("legend", "grid", "landmarks", "player_spawn")
+
+
+def _grid_alone(data: dict[str, Any]) -> MapSpec | None:
+    """The map with only its grid, legend, landmarks and spawn, if those are good (when
+    some other field is not, such as a misspelt ``nmae``), to go on checking with."""
+    fields = {key: data[key] for key in _GRID_FIELDS if key in data}
+    try:
+        return MapSpec.model_validate({"name": "(unchecked)", **fields})
+    except (ValidationError, RecursionError):
+        return None
 
 
 def load_content(map_path: Path, npc_dir: Path) -> Content:
@@ -273,10 +295,12 @@ def load_content(map_path: Path, npc_dir: Path) -> Content:
     raises :class:`ContentError`."""
     problems: list[Problem] = []
     map_spec: MapSpec | None = None
+    checked: MapSpec | None = None  # what the spawns are checked against
     try:
-        map_spec = load_map(map_path)
+        map_spec = checked = load_map(map_path)
     except ContentError as exc:
         problems.extend(exc.problems)
+        checked = exc.grid
 
     npcs: list[tuple[str, NpcSpec]] = []
     shown_dir = display_path(npc_dir)
@@ -312,10 +336,10 @@ def load_content(map_path: Path, npc_dir: Path) -> Content:
         else:
             names[key] = shown
 
-    if map_spec is not None:
-        taken: dict[tuple[int, int], str] = {map_spec.player_spawn: "the player's spawn"}
+    if checked is not None:
+        taken: dict[tuple[int, int], str] = {checked.player_spawn: "the player's spawn"}
         for shown, npc in npcs:
-            where = _spawn_problem(map_spec, npc.spawn)
+            where = _spawn_problem(checked, npc.spawn)
             if where:
                 problems.append(Problem(shown, "spawn", where))
                 continue
