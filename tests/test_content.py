@@ -262,3 +262,10 @@ def test_a_misspelt_map_field_does_not_hide_the_villagers_problems(tmp_path: Pat
     assert "maps/village.yaml: name: required field is missing" in err
     assert "npcs/ada.yaml: spawn: tile (7, 4) is water, not walkable" in err  # same round
     assert "bjorn" not in err
+
+
+def test_a_blank_line_inside_the_grid_is_named(tmp_path: Path) -> None:
+    write_village(tmp_path)
+    map_path = tmp_path / "maps" / "village.yaml"
+    map_path.write_text(map_path.read_text().replace("  T.###..~~..T\n", "  T.###..~~..T\n\n"))
+    expect_problem(tmp_path, "maps/village.yaml: grid: line 6 of the grid is blank")

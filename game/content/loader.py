@@ -203,6 +203,14 @@ def _validate(model: type[M], data: dict[str, Any], shown: str) -> tuple[M | Non
 
 def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
     problems: list[Problem] = []
+    lines = spec.grid.splitlines()
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if filled:
+        for i in range(filled[0], filled[-1] + 1):
+            if not lines[i].strip():  # else every row after it would be numbered one off
+                problems.append(
+                    Problem(shown, "grid", f"line {i + 1} of the grid is blank: a row needs tiles")
+                )
     rows = spec.rows
     width = len(rows[0]) if rows else 0
     for y, row in enumerate(rows):
