@@ -269,3 +269,30 @@ def test_a_blank_line_inside_the_grid_is_named(tmp_path: Path) -> None:
     map_path = tmp_path / "maps" / "village.yaml"
     map_path.write_text(map_path.read_text().replace("  T.###..~~..T\n", "  T.###..~~..T\n\n"))
     expect_problem(tmp_path, "maps/village.yaml: grid: line 6 of the grid is blank")
+
+
+def test_a_long_first_row_is_the_one_reported(tmp_path: Path) -> None:
+    write_village(tmp_path, map_text=TINY_MAP.replace("  TTTTTTTTTTTT\n", "  TTTTTTTTTTTTT\n", 1))
+    err = expect_problem(tmp_path, "grid: row 0 has 13 tiles, expected 12 like the rest")
+    assert err.count(": grid: row ") == 1
+
+
+@pytest.mark.parametrize(
+    ("spawn", "said"),
+    [("[true, 6]", "spawn[0]: expected an integer"), ("[1, 2, 3]", "spawn: expected a pair [x, y]")],
+)
+def test_a_spawn_must_be_two_whole_numbers(tmp_path: Path, spawn: str, said: str) -> None:
+    write_village(tmp_path, npcs={"Ada": (5, 1)})
+    path = tmp_path / "npcs" / "ada.yaml"
+    path.write_text(path.read_text().replace("spawn: [5, 1]", f"spawn: {spawn}"))
+    expect_problem(tmp_path, f"npcs/ada.yaml: {said}")
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (5, 1)})
+    path = tmp_path / "npcs" / "ada.yaml"
+    path.write_bytes(path.read_bytes().replace(b"lives in Testwick", b"lives in Testw\xe9ck"))
+    line = path.read_bytes().split(b"\n").index(
+        next(row for row in path.read_bytes().split(b"\n") if b"\xe9" in row)
+    ) + 1
+    expect_problem(tmp_path, f"npcs/ada.yaml: line {line}: cannot be read as UTF-8 text")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import reprlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,12 @@ def _describe(error: Any) -> str:
         return 'expected a colour in quotes, like "#a0b1c2" (unquoted, # starts a comment)'
     if kind in _TYPE_WORDS:
         return f"expected {_TYPE_WORDS[kind]}, got {_shown(value)}"
+    if kind in ("too_short", "too_long") and isinstance(value, (list, tuple)):
+        if error["loc"][-1:] in (("spawn",), ("player_spawn",)):
+            return f"expected a pair [x, y], got {_shown(value)}"
+        least, most = error["ctx"].get("min_length"), error["ctx"].get("max_length")
+        bound = f"at least {least}" if kind == "too_short" else f"at most {most}"
+        return f"expected {bound} item{'s' if (least or most) != 1 else ''}, got {len(value)}"
     if kind == "string_pattern_mismatch":
         return f"expected a colour like \"#a0b1c2\", got {_shown(value)}"
     if kind == "literal_error":
@@ -168,8 +175,12 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Prob
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None, [Problem(shown, "(file)", "file not found")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [Problem(shown, "(file)", f"cannot be read as UTF-8 text: {exc}")]
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        problem = "cannot be read as UTF-8 text: save the file as UTF-8"
+        return None, [Problem(shown, f"line {line}", problem)]
+    except OSError as exc:
+        return None, [Problem(shown, "(file)", f"cannot be read: {exc.strerror or exc}")]
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
@@ -212,11 +223,15 @@ def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
                     Problem(shown, "grid", f"line {i + 1} of the grid is blank: a row needs tiles")
                 )
     rows = spec.rows
-    width = len(rows[0]) if rows else 0
+    # The width most rows have: one long row 0 must not make every other row the odd one.
+    widths = Counter(len(row) for row in rows)
+    width = max(widths, key=lambda w: (widths[w], w)) if rows else 0
     for y, row in enumerate(rows):
         if len(row) != width:
             problems.append(
-                Problem(shown, "grid", f"row {y} has {len(row)} tiles, expected {width} like row 0")
+                Problem(
+                    shown, "grid", f"row {y} has {len(row)} tiles, expected {width} like the rest"
+                )
             )
         unknown = sorted({ch for ch in row if ch not in spec.legend})
         for ch in unknown:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -48,7 +48,7 @@ class MapSpec(_Model):
     legend: dict[str, TileKindSpec] = Field(min_length=1)
     grid: Text
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
-    player_spawn: tuple[int, int]
+    player_spawn: tuple[StrictInt, StrictInt]  # not [true, 6] taken as (1, 6)
 
     @field_validator("legend")
     @classmethod
@@ -86,7 +86,7 @@ class NpcSpec(_Model):
 
     name: Text
     importance: Literal["major", "minor"]
-    spawn: tuple[int, int]
+    spawn: tuple[StrictInt, StrictInt]
     vision_range: int = Field(ge=1, le=20)
     appearance: Appearance
     description: Text
