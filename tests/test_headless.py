@@ -236,3 +236,22 @@ def test_numbers_and_urls_that_cannot_work_are_refused_up_front(
         build_parser().parse_args([flag, value])
     assert stop.value.code == 2
     assert f"argument {flag}: {said}" in capsys.readouterr().err
+
+
+def test_headless_shows_what_the_world_refused(tmp_path) -> None:
+    """A model asking for the impossible: the transcript says what was refused and why."""
+
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        if npc_of(request) == "Marta":
+            return Reply(content="move_to(500, 500)\nstart_conversation_with(Wren, \"Hi\")")
+        return Reply(content="wait()")
+
+    with LLMServer(respond) as server:
+        result = headless(
+            "--turns", "1", "--base-url", server.base_url, "--log-dir", str(tmp_path)
+        )
+    assert result.returncode == 0, result.stderr
+    assert "[T1] Marta cannot go to (500, 500): off the map" in result.stdout
+    assert re.search(r"^\[T1\] Marta cannot talk with Wren: Wren is not adjacent", result.stdout, re.M)

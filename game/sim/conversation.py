@@ -175,6 +175,7 @@ class ConversationManager:
         if problem:
             self.sim.warn(f"{initiator}: start_conversation_with({name}) skipped: {problem}")
             self.sim.note(initiator, f"- Wanted to talk with {name}, but {problem}.")
+            self.sim.act_line(initiator, f"cannot talk with {name}: {problem}")
             return
         if name == PLAYER_NAME:
             await self._npc_to_player(initiator, opening)

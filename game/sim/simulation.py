@@ -422,6 +422,7 @@ class Simulation:
         if not world.grid.in_bounds(target):
             self.warn(f"{name}: move_to({target[0]}, {target[1]}) is off the map; skipped")
             self.note(name, f"- Wanted to go to ({target[0]},{target[1]}), off the map.")
+            self.act_line(name, f"cannot go to ({target[0]}, {target[1]}): off the map")
             state.destination = None
             return
         goal: Pos | None = target
@@ -431,12 +432,14 @@ class Simulation:
             reason = world.can_enter(target).reason
             self.warn(f"{name}: move_to({target[0]}, {target[1]}) unreachable ({reason}); skipped")
             self.note(name, f"- Could not go to ({target[0]},{target[1]}): {reason}.")
+            self.act_line(name, f"cannot go there: {reason}")
             state.destination = None
             return
         path = self._plan(state, entity.pos, goal)
         if path is None:
             self.warn(f"{name}: no path to ({goal[0]}, {goal[1]}); skipped")
             self.note(name, f"- Found no way to ({goal[0]},{goal[1]}).")
+            self.act_line(name, f"finds no way to ({goal[0]}, {goal[1]})")
             state.destination = None
             return
         if not path:
@@ -477,6 +480,7 @@ class Simulation:
                     self.note(name, f"- Stopped on the way to {towards}: {result.reason}.")
                 else:  # not one step: somewhere else may do better next turn
                     self.note(name, f"- Could not get {to_place}: {result.reason}.")
+                    self.act_line(name, f"cannot get {to_place}: {result.reason}")
                     path = []
                     stuck = True
                 break
