@@ -15,7 +15,6 @@ import os
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-import functools  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -164,9 +163,8 @@ def walking_frames(seconds: float) -> tuple[float, ...]:
             scene.close()
 
 
-@functools.cache
 def idle_frames(seconds: float) -> tuple[float, ...]:
-    """Frame times of the busy scene with the simulation idle (measured once per run)."""
+    """Frame times of the busy scene with the simulation idle."""
     from game.brains.offline import OfflineBrain
 
     with scratch_logs() as log_dir:
