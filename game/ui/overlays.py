@@ -113,6 +113,8 @@ class Feed:
         for line in reversed(self.lines):
             fitted = self._fit(line)
             if len(rows) + len(fitted) > self.max_rows:
+                if not rows:  # room for less than the newest line: its start, not nothing
+                    rows = fitted[: self.max_rows]
                 break
             rows[:0] = fitted
         return rows
