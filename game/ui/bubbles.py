@@ -1,9 +1,10 @@
 """Speech bubbles over the speakers' heads.
 
-Each bubble is rendered once, when its line is said, into a small surface: a white rounded
-box with a dark outline, the word-wrapped text and a tail at the bottom centre pointing down
-at the speaker. ``update`` ages the bubbles and, once one starts to fade, sets the alpha of a
-cached per-pixel-alpha copy of it; ``draw`` only blits.
+Each bubble's box is rendered once, when its line is said: a white rounded box with a dark
+outline and the word-wrapped text. Where it goes beside its speaker is worked out when
+someone speaks or moves, and its tail drawn from there to the speaker's head (again only
+when that shape changes). ``update`` ages the bubbles and, once one starts to fade, sets
+the alpha of a cached per-pixel-alpha copy of it; ``draw`` only blits.
 """
 
 from __future__ import annotations
@@ -112,15 +113,6 @@ def ellipsize(font: TextMeasurer, line: str, max_width: int) -> str:
     while line and font.size(line + ELLIPSIS)[0] > max_width:
         line = line[:-1].rstrip()
     return line + ELLIPSIS
-
-
-def render_bubble(font: pygame.font.Font, lines: list[str]) -> pygame.Surface:
-    """The bubble for already-wrapped ``lines``, with its tail at the bottom centre: the
-    tail tip is its bottom centre pixel (as :func:`with_tail` draws it, pointing down)."""
-    box = render_box(font, lines)
-    w, h = box.get_size()
-    centre = w // 2
-    return with_tail(box, pygame.Rect(0, 0, w, h), (centre, h + TAIL_H - 1))[0]
 
 
 def render_box(font: pygame.font.Font, lines: list[str]) -> pygame.Surface:
