@@ -102,7 +102,6 @@ class Game:
         self.states: list[State] = [PlayingState()]
         self.running = True
         self.follow = PLAYER_NAME
-        self.talking: tuple[str, str] | None = None  # the NPC conversation going on, if any
         self.held: list[Facing] = []  # direction keys held, most recent last
         self.tap: Facing | None = None  # a press not yet turned into a step
         self._last_move_sent = -1.0
@@ -170,10 +169,10 @@ class Game:
                 self.dialogue.set_thinking(event.on)
         elif isinstance(event, m.ConversationStarted):
             if not event.with_player:
-                self.talking = self.hud_state.talking = (event.initiator, event.partner)
+                self.hud_state.talking = (event.initiator, event.partner)
         elif isinstance(event, m.ConversationEnded):
             if self.talking is not None:
-                self.talking = self.hud_state.talking = None
+                self.hud_state.talking = None
                 if self.follow != PLAYER_NAME:
                     self.follow = PLAYER_NAME
         elif isinstance(event, m.DialogueOpened):
@@ -212,6 +211,11 @@ class Game:
             self.meter.update(dt)
         self.manager.update(dt)
         self.camera.follow(*self._focus())
+
+    @property
+    def talking(self) -> tuple[str, str] | None:
+        """The two villagers in the NPC conversation going on, if any (the bar names them)."""
+        return self.hud_state.talking
 
     def push(self, state: State) -> None:
         """Open a card or the dialogue over the game. Direction keys held until now stop
