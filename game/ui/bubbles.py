@@ -372,10 +372,9 @@ class SpeechBubbles:
             if side.startswith("under") or covers:  # two neighbours may do better
                 room = self._make_room(mine, chosen, wants, view)
                 if room is not None:
-                    (away, toward), hit = room
-                    chosen[hit] = self._spots(*wants[hit], view)[away]
+                    hit, away, moved, side = room
+                    chosen[hit] = moved
                     placed[hit].side = away
-                    side = toward
             bubble.side = side
             chosen.append(mine[side])
             placed.append(bubble)
@@ -423,10 +422,10 @@ class SpeechBubbles:
         chosen: list[_Spot],
         wants: list[tuple[tuple[int, int], tuple[int, int]]],
         view: pygame.Rect,
-    ) -> tuple[tuple[str, str], int] | None:
+    ) -> tuple[int, str, _Spot, str] | None:
         """Two neighbours: the bubble in the way may move to its speaker's far side and
-        this one go on the other, if that covers no other bubble. Which sides, and which
-        bubble; None if that will not do."""
+        this one go on the other, if that covers no other bubble. Which bubble, the side it
+        moves to and its place there, and this one's side; None if that will not do."""
         centre = mine.get("centre")
         if centre is None:
             return None
@@ -443,7 +442,7 @@ class SpeechBubbles:
         others = [s.rect for i, s in enumerate(chosen) if i != hit]
         if moved.rect.collidelist(others) >= 0 or spot.rect.collidelist(others) >= 0:
             return None
-        return (away, toward), hit
+        return hit, away, moved, toward
 
     def live(self) -> dict[str, BubbleInfo]:
         """Speaker -> what their bubble currently shows (for tests)."""
