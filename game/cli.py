@@ -162,12 +162,10 @@ def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
 
 def _art_notes(content: Content) -> list[str]:
     """Tile kinds in the legend that have no art: the game draws them as a magenta checker."""
-    import json
-
-    from game.ui.assets import ASSETS_DIR  # not sprites: no pygame (and its banner) here
+    from game.ui.assets import tiles_meta  # not sprites: no pygame (and its banner) here
 
     try:
-        drawn = json.loads((ASSETS_DIR / "tiles.json").read_text(encoding="utf-8"))["kinds"]
+        drawn = tiles_meta()["kinds"]
     except (OSError, ValueError, KeyError):
         return []
     missing = sorted({entry.kind for entry in content.map.legend.values()} - set(drawn))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pygame
 
-from game.ui.assets import ASSETS_DIR
+from game.ui.assets import ASSETS_DIR, tiles_meta
 
 RGB = tuple[int, int, int]
 
@@ -67,7 +67,7 @@ class Tileset:
     def load(cls, assets_dir: Path = ASSETS_DIR) -> Tileset:
         """Cut ``tiles.png`` into tiles named by ``tiles.json``."""
         assets_dir = Path(assets_dir)
-        meta = json.loads((assets_dir / "tiles.json").read_text())
+        meta = tiles_meta(assets_dir)
         size = int(meta["tile_size"])
         strip = pygame.image.load(str(assets_dir / "tiles.png"))
         tiles: dict[str, pygame.Surface] = {}
