@@ -32,9 +32,9 @@ SCROLLBAR_W = 20  # pygame-gui's scroll bar; messages always leave room for it
 MESSAGE_WIDTH = 0.78  # the widest a message gets, as a share of the message area
 MESSAGE_CHROME = 2 * (8 + 1 + 2) + 4  # @message padding, border, corner inset; slack (px)
 MAX_MESSAGE_CHARS = 2000
-PLACEHOLDER = "Say something... (Enter to send, Esc to leave)"
-ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
 HINT = "Enter to send, Esc to leave"  # under the messages while the player may type
+PLACEHOLDER = f"Say something... ({HINT})"
+ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
 NEAR_LIMIT = 40  # characters left from which the hint counts them down
 
 
