@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from game.brains.base import ConversationRequest
 from game.brains.openai_brain import OpenAIBrain
 from game.sim import messages as m
 from game.sim.simulation import SimConfig, Simulation
@@ -73,3 +74,20 @@ def run(sim: Simulation, turns: int, timeout: float = 30.0) -> None:
 
 def log_text(sim: Simulation, name: str) -> str:
     return sim.memory[name].path.read_text(encoding="utf-8")
+
+
+def talk_request(
+    npc, world, *history: tuple[str, str], partner: str = "Player", messages_left: int = 99
+) -> ConversationRequest:
+    """What ``npc`` is asked for its next line, standing where ``world`` has it, with no
+    memory, after ``history`` with ``partner`` (the player unless named)."""
+    return ConversationRequest(
+        persona=npc,
+        turn=1,
+        perception=world.perceive(npc.name),
+        memory="",
+        partner=partner,
+        partner_is_player=partner == "Player",
+        history=history,
+        messages_left=messages_left,
+    )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from simkit import make_sim, run
+from simkit import make_sim, run, talk_request
 
-from game.brains.base import ConversationRequest
 from game.brains.offline import OfflineBrain
 from game.sim import messages as m
 from game.sim.directives import parse_directives, parse_reply
@@ -21,16 +20,7 @@ def offline_run(content, tmp_path, seed: int, turns: int = 15) -> list[str]:
 
 
 def ask(npc, world, *history: tuple[str, str], seed: int = 0) -> str:
-    request = ConversationRequest(
-        persona=npc,
-        turn=1,
-        perception=world.perceive(npc.name),
-        memory="",
-        partner="Player",
-        partner_is_player=True,
-        history=history,
-        messages_left=99,
-    )
+    request = talk_request(npc, world, *history)
     answer, warnings = parse_reply(asyncio.run(OfflineBrain(seed).converse(request)).text)
     assert answer is not None and not warnings
     return answer.message

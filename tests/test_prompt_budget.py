@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from simkit import talk_request
+
 from game.brains.base import DecisionRequest
 from game.brains.prompts import DECISION_BUDGET, decision_messages
 from game.sim.directives import describe_directives
@@ -56,22 +58,12 @@ def test_short_prompts_are_not_padded(real_content) -> None:
 
 def test_the_prompts_read_as_plain_sentences(real_content) -> None:
     """Goals that end in a full stop are not joined as ".;", and one line left is 'line'."""
-    from game.brains.base import ConversationRequest
     from game.brains.prompts import conversation_messages
     from game.world import build_world
 
     npc = real_content.npcs[0].model_copy(update={"goals": ["Find the goat.", "Fix the roof."]})
     world = build_world(real_content)
-    request = ConversationRequest(
-        persona=npc,
-        turn=3,
-        perception=world.perceive(npc.name),
-        memory="",
-        partner="Bram",
-        partner_is_player=False,
-        history=(("Bram", "Morning!"),),
-        messages_left=1,
-    )
+    request = talk_request(npc, world, ("Bram", "Morning!"), partner="Bram", messages_left=1)
     text = "\n".join(message["content"] for message in conversation_messages(request))
     assert "Goals: Find the goat; Fix the roof." in text
     assert "At most 1 more line can be said." in text
