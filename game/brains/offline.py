@@ -8,6 +8,7 @@ requests arrive, so concurrent thinking gives the same run every time.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import zlib
@@ -26,14 +27,20 @@ GREETING_WORDS = frozenset({"hello", "hi", "hey", "morning", "evening", "greetin
 _WORDS = re.compile(r"[a-z']+")
 
 
-def _plain_words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)  # the same facts and lines come up turn after turn
+def _plain_words(text: str) -> frozenset[str]:
     """Every word of ``text``, lower case, punctuation dropped: "Hello?" is "hello"."""
-    return set(_WORDS.findall(text.lower()))
+    return frozenset(_WORDS.findall(text.lower()))
 
 
 def _about(fact: str, name: str) -> bool:
     """Whether ``fact`` names ``name``: not a thing to tell that person in the third person."""
-    return name.lower() in _plain_words(fact.replace("'s", ""))
+    return name.lower() in _fact_words(fact)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fact_words(fact: str) -> frozenset[str]:
+    return _plain_words(fact.replace("'s", ""))
 
 
 def _fresh(rng: random.Random, options: list[str], said: str) -> str:
