@@ -176,6 +176,32 @@ def _art_notes(content: Content) -> list[str]:
     ]
 
 
+def _reach_notes(content: Content) -> list[str]:
+    """Villagers walled in where the player can never walk up to them: spawned inside a
+    house with no door, say. It may be meant (a hermit on an island), so only a note."""
+    from game.world.grid import Grid
+
+    grid = Grid.from_spec(content.map)
+    spawn = content.map.player_spawn
+    home = grid.region(spawn)
+    notes = []
+    for npc, file in zip(content.npcs, content.npc_files, strict=True):
+        if grid.region(npc.spawn) == home:
+            continue
+        (x, y), size = npc.spawn, grid.region_size(npc.spawn)
+        room = (
+            "it cannot take a single step"
+            if size == 1
+            else f"it can walk about {size} tiles there"
+        )
+        notes.append(
+            f"{file}: spawn: {npc.name} at ({x}, {y}) is walled in: no walk leads from there "
+            f"to the player's spawn ({spawn[0]}, {spawn[1]}), so the player can never talk "
+            f"with {npc.name}; {room}"
+        )
+    return notes
+
+
 def default_log_dir() -> Path:
     return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
 
@@ -195,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             f"OK: {content.map_file} ({len(content.map.rows[0])}x{len(content.map.rows)}, "
             f"{len(content.map.landmarks)} landmarks) and {len(content.npcs)} NPC files."
         )
-        for note in _art_notes(content):
+        for note in [*_art_notes(content), *_reach_notes(content)]:
             print(f"note: {note}", file=sys.stderr)
         return 0
 

@@ -254,6 +254,32 @@ def test_check_notes_a_tile_kind_with_no_art(tmp_path: Path) -> None:
     assert "kinds with art: grass, path," in result.stderr
 
 
+def test_check_notes_a_villager_the_player_can_never_reach(tmp_path: Path) -> None:
+    """The hut's door bricked up with Hana inside; Cora on one tile ringed by water."""
+    ringed = (
+        TINY_MAP.replace("T.###..~~..T", "T.###~.~~..T")
+        .replace("T......~~..T", "T...~.~~~..T")
+        .replace("T..........T\n  TTTTTTTTTTTT", "T....~.....T\n  TTTTTTTTTTTT")
+    )
+    walled = ringed.replace("T.#_D==....T", "T.#_#==....T")
+    assert walled.count("\n") == TINY_MAP.count("\n")
+    write_village(tmp_path, npcs={"Ada": (9, 1), "Hana": (3, 3), "Cora": (5, 5)}, map_text=walled)
+    result = check(tmp_path / "maps" / "village.yaml", tmp_path / "npcs", tmp_path)
+    assert result.returncode == 0, result.stderr  # it may be meant: a note, not a problem
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 2, result.stderr
+    assert any(
+        line.startswith("note: npcs/hana.yaml: spawn: Hana at (3, 3) is walled in: no walk leads")
+        and "to the player's spawn (1, 1), so the player can never talk with Hana" in line
+        and line.endswith("it cannot take a single step")
+        for line in notes
+    ), notes
+    assert any("cora.yaml: spawn: Cora at (5, 5) is walled in" in line for line in notes), notes
+    write_village(tmp_path / "ok")  # the door open again: nothing to note
+    result = check(tmp_path / "ok" / "maps" / "village.yaml", tmp_path / "ok" / "npcs", tmp_path)
+    assert result.returncode == 0 and "note:" not in result.stderr, result.stderr
+
+
 def test_a_misspelt_map_field_does_not_hide_the_villagers_problems(tmp_path: Path) -> None:
     write_village(tmp_path, npcs={"Ada": (7, 4), "Bjorn": (6, 1)})  # Ada's spawn is water
     map_path = tmp_path / "maps" / "village.yaml"

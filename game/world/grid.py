@@ -328,6 +328,11 @@ class Grid:
             self._regions = regions
         return self._regions[self.index(pos)]
 
+    def region_size(self, pos: Pos) -> int:
+        """How many tiles can be walked to from ``pos``, itself included (0 on a wall)."""
+        region = self.region(pos)
+        return 0 if region < 0 else (self._regions or []).count(region)
+
     # ---- landmarks --------------------------------------------------------------
 
     def landmark_at(self, pos: Pos) -> Landmark | None:
