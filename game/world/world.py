@@ -422,11 +422,12 @@ class World:
         """The free walkable tile closest to ``pos`` (itself if free), within ``radius``."""
         skip = set(exclude)
         best: tuple[int, int, Pos] | None = None
+        occupied, walkable = self._occupant, self.grid.walkable
         for dy in range(-radius, radius + 1):
             for dx in range(-radius, radius + 1):
                 cand = (pos[0] + dx, pos[1] + dy)
-                if cand in skip or not self.can_enter(cand):
-                    continue
+                if cand in skip or cand in occupied or not walkable(cand):
+                    continue  # as can_enter, without saying why not
                 key = (chebyshev(cand, pos), manhattan(cand, pos), cand)
                 if best is None or key < best:
                     best = key
