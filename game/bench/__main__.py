@@ -23,10 +23,19 @@ from pathlib import Path
 
 from game.bench.stats import Figure
 
-BENCHMARKS = ("frame_busy", "frame_llm", "thinking", "prompt_size", "sim_scale", "startup")
+BENCHMARKS = (
+    "machine",
+    "frame_busy",
+    "frame_llm",
+    "thinking",
+    "prompt_size",
+    "sim_scale",
+    "startup",
+)
 # Each group runs in a fresh process, so that one benchmark's heap and threads cannot
 # slow the next; frame_llm compares itself with frame_busy's idle frames, so they share.
 GROUPS = (
+    ("machine",),
     ("frame_busy", "frame_llm"),
     ("thinking",),
     ("prompt_size",),
