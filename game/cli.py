@@ -228,10 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     brain, which, model = choose_brain(args)
     print(which)
     log_dir = args.log_dir or default_log_dir()
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        print(f"--log-dir: cannot create {log_dir}: {exc.strerror}", file=sys.stderr)
+    problem = _unwritable(log_dir, [npc.name for npc in content.npcs])
+    if problem:
+        where = "--log-dir" if args.log_dir else "the run's log folder"
+        hint = "" if args.log_dir else " (choose another with --log-dir)"
+        print(f"{where}: {problem}{hint}", file=sys.stderr)
         return EXIT_BAD_USAGE
     _log_to_file(log_dir)
 
@@ -242,6 +243,30 @@ def main(argv: list[str] | None = None) -> int:
     from game.ui.app import run_game
 
     return run_game(content, brain, args, log_dir, model)
+
+
+def _unwritable(log_dir: Path, names: list[str]) -> str | None:
+    """Why the run's logs cannot be written in ``log_dir`` (made if need be), or None.
+
+    Asked before anything starts, so a folder or a log file the user may not write is one
+    clear line, not a traceback from deep inside the run.
+    """
+    from game.sim.memory import log_file_names
+
+    if log_dir.exists() and not log_dir.is_dir():
+        return f"{log_dir} is a file, not a folder"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {log_dir}: {exc.strerror}"
+    for file in ["hamlet.log", *log_file_names(names).values()]:
+        path = log_dir / file
+        try:
+            with path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            return f"cannot write {path}: {exc.strerror}"
+    return None
 
 
 def _log_to_file(log_dir: Path) -> None:

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, npc_of
 
@@ -255,3 +255,34 @@ def test_headless_shows_what_the_world_refused(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert "[T1] Marta cannot go to (500, 500): off the map" in result.stdout
     assert re.search(r"^\[T1\] Marta cannot talk with Wren: Wren is not adjacent", result.stdout, re.M)
+
+
+def test_a_log_folder_that_cannot_be_written_is_one_clear_line(tmp_path) -> None:
+    """A file where the folder should be, or a log file that cannot be opened (here a
+    folder in its place: root may write anything else): exit 2, no traceback, no run."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine\n")
+    result = headless("--turns", "1", "--log-dir", str(a_file))
+    assert result.returncode == 2, result.stderr
+    assert f"--log-dir: {a_file} is a file, not a folder" in result.stderr
+    assert a_file.read_text() == "mine\n"
+
+    logs = tmp_path / "logs"
+    (logs / "marta.md").mkdir(parents=True)
+    result = headless("--turns", "1", "--log-dir", str(logs))
+    assert result.returncode == 2, result.stderr
+    assert f"--log-dir: cannot write {logs / 'marta.md'}: Is a directory" in result.stderr
+    assert "Traceback" not in result.stderr and "[T1]" not in result.stdout
+
+
+def test_names_that_would_share_a_log_file_get_one_each(tmp_path) -> None:
+    write_village(tmp_path, npcs={"Ada": (5, 1), "Ada'": (6, 1)})
+    logs = tmp_path / "logs"
+    map_path, npcs = tmp_path / "maps" / "village.yaml", tmp_path / "npcs"
+    (npcs / "ada'.yaml").rename(npcs / "ada2.yaml")
+    result = headless(
+        "--turns", "2", "--map", str(map_path), "--npcs", str(npcs), "--log-dir", str(logs)
+    )
+    assert result.returncode == 0, result.stderr
+    assert (logs / "ada.md").read_text().startswith("# Ada - memory log\n")
+    assert (logs / "ada-2.md").read_text().startswith("# Ada' - memory log\n")

@@ -19,6 +19,21 @@ def log_file_name(name: str) -> str:
     return (_UNSAFE.sub("_", name).strip("_").lower() or "npc") + ".md"
 
 
+def log_file_names(names: list[str]) -> dict[str, str]:
+    """Each name's log file: ``ada.md``; a second name that would share it (Ada and Ada')
+    gets ``ada-2.md``, so no two villagers ever write into one file."""
+    files: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in names:
+        file = log_file_name(name)
+        stem, number = file.removesuffix(".md"), 2
+        while file in taken:
+            file, number = f"{stem}-{number}.md", number + 1
+        taken.add(file)
+        files[name] = file
+    return files
+
+
 class MemoryLog:
     """One NPC's log file plus its entries in memory."""
 
@@ -83,7 +98,8 @@ class MemoryBook:
     def __init__(self, log_dir: Path, names: list[str]) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir = log_dir
-        self.logs = {name: MemoryLog(name, log_dir / log_file_name(name)) for name in names}
+        files = log_file_names(names)
+        self.logs = {name: MemoryLog(name, log_dir / files[name]) for name in names}
 
     def __getitem__(self, name: str) -> MemoryLog:
         return self.logs[name]
