@@ -228,11 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     brain, which, model = choose_brain(args)
     print(which)
     log_dir = args.log_dir or default_log_dir()
-    problem = _unwritable(log_dir, [npc.name for npc in content.npcs])
-    if problem:
+    unwritable = _unwritable(log_dir, [npc.name for npc in content.npcs])
+    if unwritable:
         where = "--log-dir" if args.log_dir else "the run's log folder"
         hint = "" if args.log_dir else " (choose another with --log-dir)"
-        print(f"{where}: {problem}{hint}", file=sys.stderr)
+        print(f"{where}: {unwritable}{hint}", file=sys.stderr)
         return EXIT_BAD_USAGE
     _log_to_file(log_dir)
 
