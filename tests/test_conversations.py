@@ -58,6 +58,11 @@ def test_npc_conversation_runs_and_is_logged_once_in_each_log(tiny_content, tmp_
         "Ended by: Bjorn"
     )
     assert transcript_blocks(log_text(sim, "Ada")) == [expected_ada]
+    # Ada's turn entry, saying she started it, comes first: the talk belongs to turn 1.
+    ada = log_text(sim, "Ada").split("\n\n")
+    opened = ada.index(expected_ada)
+    assert ada[opened - 1].startswith("## Turn 1 at 5,1\n- Started talking with Bjorn.")
+    assert [b for b in ada if b.startswith("## Turn 1 ")] == [ada[opened - 1]]
     bjorn = transcript_blocks(log_text(sim, "Bjorn"))
     assert bjorn == [expected_ada.replace("with Bjorn (Turn 1 at 5,1)", "with Ada (Turn 1 at 6,1)")]
     assert transcript_blocks(log_text(sim, "Cora")) == []

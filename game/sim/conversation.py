@@ -177,6 +177,9 @@ class ConversationManager:
             self.sim.note(initiator, f"- Wanted to talk with {name}, but {problem}.")
             self.sim.act_line(initiator, f"cannot talk with {name}: {problem}")
             return
+        who = "the player" if name == PLAYER_NAME else name
+        self.sim.note(initiator, f"- Started talking with {who}.")
+        self.sim.end_turn_entry(initiator)  # talking ends its turn: the transcript follows
         if name == PLAYER_NAME:
             await self._npc_to_player(initiator, opening)
         else:

@@ -83,6 +83,8 @@ class NpcState:
     notes: list[str] = field(default_factory=list)  # this turn's log lines
     route: list[Pos] = field(default_factory=list)  # the rest of the way to ``destination``
     seen: tuple[Seen, ...] = ()  # who it saw when it made up its mind this turn
+    # While it acts: where it started the turn and what it had heard, for the turn's entry.
+    entry: tuple[Pos, list[str]] | None = None
 
 
 class Simulation:
@@ -319,9 +321,7 @@ class Simulation:
 
     async def _act_turn(self, name: str, directives: tuple[Directive, ...]) -> None:
         state = self.npcs[name]
-        entity = self.world.entities[name]
-        start = entity.pos
-        heard = list(state.heard)
+        state.entry = (self.world.entities[name].pos, list(state.heard))
         state.heard.clear()
         try:
             for directive in directives:
@@ -331,6 +331,18 @@ class Simulation:
                 if ends_turn:
                     break
         finally:
+            self.end_turn_entry(name)
+
+    def end_turn_entry(self, name: str) -> None:
+        """Write the entry of the turn ``name`` is acting in, if not written yet.
+
+        A villager who starts a conversation has it written before the talk, so that the
+        transcript follows the entry of the turn it belongs to.
+        """
+        state = self.npcs[name]
+        if state.entry is not None:
+            start, heard = state.entry
+            state.entry = None
             self._write_turn_entry(name, start, heard)
 
     def _write_turn_entry(self, name: str, start: Pos, heard: list[str]) -> None:
