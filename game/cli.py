@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from game.content.loader import ContentError, default_content_paths, load_content
+from game.words import counted
 
 if TYPE_CHECKING:
     from game.brains.base import Brain
@@ -219,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(
             f"OK: {content.map_file} ({len(content.map.rows[0])}x{len(content.map.rows)}, "
-            f"{len(content.map.landmarks)} landmarks) and {len(content.npcs)} NPC files."
+            f"{counted(len(content.map.landmarks), 'landmark')}) and "
+            f"{counted(len(content.npcs), 'NPC file')}."
         )
         for note in [*_art_notes(content), *_reach_notes(content)]:
             print(f"note: {note}", file=sys.stderr)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
 from game.sim.simulation import SimConfig, Simulation
+from game.words import counted
 
 if TYPE_CHECKING:
     import argparse
@@ -107,8 +108,9 @@ def run_headless(
         return 0
     totals = sim.usage.totals()
     print(
-        f"Ran {sim.turn} turns: {totals.calls} brain calls, {totals.failures} failed, "
-        f"{totals.total_tokens} tokens, {sim.conversations.finished_count} conversations.",
+        f"Ran {counted(sim.turn, 'turn')}: {counted(totals.calls, 'brain call')}, "
+        f"{totals.failures} failed, {counted(totals.total_tokens, 'token')}, "
+        f"{counted(sim.conversations.finished_count, 'conversation')}.",
         file=out,
     )
     print(f"Logs: {log_dir}", file=out)

@@ -148,7 +148,7 @@ def test_pairs_cool_down_before_talking_again(tiny_content, tmp_path) -> None:
     starts = [e for e in rec.of(m.ConversationStarted)]
     assert len(starts) == 2  # turns 1 and 4
     assert sum("they spoke" in w for w in sim.warnings) == 2  # turns 2 and 3
-    assert "Wanted to talk with Bjorn, but they spoke 1 turn(s) ago" in log_text(sim, "Ada")
+    assert "Wanted to talk with Bjorn, but they spoke 1 turn ago" in log_text(sim, "Ada")
     assert "Not available to talk now: Bjorn" in later[1]["messages"][1]["content"]
 
 

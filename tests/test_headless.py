@@ -286,3 +286,19 @@ def test_names_that_would_share_a_log_file_get_one_each(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert (logs / "ada.md").read_text().startswith("# Ada - memory log\n")
     assert (logs / "ada-2.md").read_text().startswith("# Ada' - memory log\n")
+
+
+def test_a_model_that_ignores_the_directive_format_is_told_not_silent(tmp_path) -> None:
+    """Prose instead of directives: every villager waits, and says why; one note says what
+    the answers lacked and quotes one."""
+    prose = "I think I shall wander over to the well and see who is about."
+    with LLMServer(lambda request: Reply(content=prose)) as server:
+        result = headless(
+            "--turns", "2", "--base-url", server.base_url, "--log-dir", str(tmp_path)
+        )
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1, result.stderr
+    assert "held no directive to act on" in notes[0] and prose in notes[0]
+    waits = [line for line in result.stdout.splitlines() if "waits: its answer held no" in line]
+    assert len(waits) == 2 * 8 and waits[0].startswith("[T1] "), result.stdout

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import pytest
-from conftest import write_village
+from conftest import TINY_MAP, write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
 
@@ -132,7 +132,23 @@ def test_a_crowd_about_the_goal_counts_as_arriving(tmp_path) -> None:
         run(sim, 1)
     assert sim.world.entities["Cora"].pos == (7, 6)
     assert sim.npcs["Cora"].destination is None
-    assert "Walked near the pond; people stood about it, so I stopped." in log_text(sim, "Cora")
+    log = log_text(sim, "Cora")
+    assert "- Walked towards the pond; people stood about it, so I stopped 2 tiles short." in log
+    assert sim.world.entities["Cora"].activity == "standing near the pond"
+
+
+def test_a_walk_to_where_it_stands_or_to_a_bare_tile_is_told_plainly(tmp_path) -> None:
+    """move_to its own tile: "stayed where I was", not an empty entry. A tile far from any
+    landmark is named once, by its coordinates."""
+    hut_only = TINY_MAP.replace("  - {name: the pond, x: 7, y: 4, w: 2, h: 2}\n", "")
+    spawns = {"Ada": (10, 1), "Cora": (1, 6)}
+    content = load_content(*write_village(tmp_path / "v", spawns, map_text=hut_only))
+    with LLMServer(by_npc({"Ada": "move_to(10, 1)", "Cora": "move_to(10, 6)"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert "## Turn 1 at 10,1\n- Stayed where I was, at (10, 1).\n" in log_text(sim, "Ada")
+    assert ("Ada", "stays where it is") in [(e.name, e.text) for e in rec.of(m.Acted)]
+    assert "## Turn 1 at 1,6\n- Walked to (10, 6).\n" in log_text(sim, "Cora")
 
 
 def test_a_walker_plans_again_round_someone_who_stepped_into_its_way(tmp_path) -> None:

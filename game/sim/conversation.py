@@ -19,6 +19,7 @@ from game.brains.base import BrainError, ConversationRequest
 from game.sim import messages as m
 from game.sim.directives import EndConversation, Say, as_shown, clean_text, parse_reply
 from game.sim.pause import CONVERSATION, DIALOGUE
+from game.words import counted
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
 if TYPE_CHECKING:
@@ -135,7 +136,8 @@ class ConversationManager:
         if pair in self.last_talked:
             since = self.sim.turn - self.last_talked[pair]
             if since < self.sim.config.cooldown_turns:
-                return f"they spoke {since} turn(s) ago"
+                when = "this turn" if since == 0 else f"{counted(since, 'turn')} ago"
+                return f"they spoke {when}"
         for name in (initiator, target):
             left = self.resting(name)
             if left:

@@ -31,6 +31,7 @@ from game.sim.directives import (
 )
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, PauseGate
+from game.words import counted
 from game.world import PLAYER_NAME, Pos, Seen, World, build_world, manhattan
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class NpcState:
     seen: tuple[Seen, ...] = ()  # who it saw when it made up its mind this turn
     # While it acts: where it started the turn and what it had heard, for the turn's entry.
     entry: tuple[Pos, list[str]] | None = None
+    why_idle: str = ""  # why it has nothing to do this turn, when its brain gave it nothing
 
 
 class Simulation:
@@ -279,6 +281,7 @@ class Simulation:
         except BrainError as exc:
             self.brain_failed(name, exc, "waiting this turn")
             self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
+            self.npcs[name].why_idle = "the model call failed"
             return ()
         finally:
             self.emit(m.Thinking(name, False))
@@ -295,6 +298,16 @@ class Simulation:
                 "waiting this turn"
             )
             self.note(name, "- Could not make up my mind, so I waited.")
+            self.npcs[name].why_idle = "its answer held no directive to act on"
+            if "no directive" not in self._told_failures:  # a model that ignores the format
+                self._told_failures.add("no directive")
+                self.emit(
+                    m.Notice(
+                        f"{name}'s answer held no directive to act on, so villagers wait "
+                        "until answers use move_to(x, y), say(...), wait() and the rest, "
+                        f"one per line. It was: {as_shown(reply.text)}"
+                    )
+                )
         return result.directives
 
     def decision_request(self, name: str) -> DecisionRequest:
@@ -323,6 +336,9 @@ class Simulation:
         state = self.npcs[name]
         state.entry = (self.world.entities[name].pos, list(state.heard))
         state.heard.clear()
+        if state.why_idle:
+            self.act_line(name, f"waits: {state.why_idle}")
+            state.why_idle = ""
         try:
             for directive in directives:
                 if self.gate.paused:
@@ -454,14 +470,18 @@ class Simulation:
             self.act_line(name, f"finds no way to ({goal[0]}, {goal[1]})")
             state.destination = None
             return
-        if not path:
+        if not path:  # already there
+            self.note(name, f"- Stayed where I was, {self._at(self.place_name(goal))}.")
+            self.act_line(name, "stays where it is")
+            state.destination = None
             return
         place = self.place_name(goal)
         to_place = place if place.startswith("near ") else f"to {place}"
         self.act_line(name, f"moves {to_place}")
         entity.activity = f"walking {to_place}"
         steps = 0
-        replanned = crowded = stuck = False
+        replanned = stuck = False
+        crowded = 0  # tiles short of the goal at which people standing about it stopped it
         planned_at = world.moves
         # Looked up once: a walk of ten steps in each of a thousand villagers' turns.
         gate, emit, moved = self.gate, self.emit, m.EntityMoved
@@ -475,7 +495,7 @@ class Simulation:
                 if steps and len(path) <= CLOSE_ENOUGH and world.occupant(nxt):
                     # It came most of the way and people stand about the goal: near enough.
                     # Stopped before a single step, it has not been anywhere.
-                    crowded = True
+                    crowded = len(path)
                     path = []
                     break
                 # Plan again once, if anyone else has moved since: else it would meet
@@ -507,16 +527,29 @@ class Simulation:
             entity.activity = "standing about"
         elif not path:
             state.destination = None
-            at_place = place if place.startswith("near ") else f"at {place}"
-            entity.activity = f"standing {at_place}" if "(" not in place else "standing about"
+            towards = place.removeprefix("near ")
             if crowded:
-                self.note(name, f"- Walked {to_place}; people stood about it, so I stopped.")
+                short = counted(crowded, "tile")
+                self.note(
+                    name, f"- Walked towards {towards}; people stood about it, so I stopped "
+                    f"{short} short."
+                )
+                entity.activity = "standing about" if "(" in place else f"standing near {towards}"
             else:
-                self.note(name, f"- Walked {to_place} ({goal[0]},{goal[1]}).")
+                shown = "" if place.startswith("(") else f" ({goal[0]},{goal[1]})"
+                self.note(name, f"- Walked {to_place}{shown}.")
+                at = self._at(place)
+                entity.activity = "standing about" if "(" in place else f"standing {at}"
         elif steps:
             state.destination = goal
             towards = place.removeprefix("near ")
-            self.note(name, f"- Walked {steps} steps towards {towards}; {len(path)} to go.")
+            walked = counted(steps, "step")
+            self.note(name, f"- Walked {walked} towards {towards}; {len(path)} to go.")
+
+    @staticmethod
+    def _at(place: str) -> str:
+        """"at the well", "near the well", "at (3, 8)"."""
+        return place if place.startswith("near ") else f"at {place}"
 
     # ---- shutdown ---------------------------------------------------------------------
 
