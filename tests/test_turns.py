@@ -329,3 +329,48 @@ def test_blocked_before_one_step_near_the_goal_is_not_an_arrival(tmp_path) -> No
     assert "- Could not get near the far end: Cy is standing at (2, 1)." in ada
     assert sim.world.entities["Ada"].activity == "standing about"
     assert sim.world.entities["Ada"].pos == (1, 1)
+
+
+LOOP_MAP = """\
+name: Loopwick
+legend:
+  ".": {kind: grass, walkable: true}
+  "~": {kind: water, walkable: false}
+  "T": {kind: tree, walkable: false}
+grid: |
+  TTTTTTTTTTTTTTTTTTTTTTTTTTTTTT
+  T............................T
+  T.~~~~~~~~~~~~~~~~~~~~~~~~~~.T
+  T.~~~~~~~~~~~~~~~~~~~~~~~~~~.T
+  T............................T
+  TTTTTTTTTTTTTTTTTTTTTTTTTTTTTT
+landmarks:
+  - {name: the jetty, x: 11, y: 1, w: 3, h: 1}
+player_spawn: [28, 4]
+"""
+
+
+def test_a_walker_blocked_on_a_narrow_way_takes_the_long_way_round(tmp_path) -> None:
+    """Bjorn stands still in the one-tile lane by the lake; Ada, behind him, goes round
+    the lake (53 steps) instead of standing there turn after turn."""
+    spawns = {"Ada": (5, 1), "Bjorn": (6, 1)}
+    content = load_content(*write_village(tmp_path / "v", spawns, map_text=LOOP_MAP))
+    with LLMServer(by_npc({"Ada": "move_to(12, 1)", "Bjorn": "wait()"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 6)
+    assert sim.world.entities["Ada"].pos == (12, 1)
+    log = log_text(sim, "Ada")
+    assert "## Turn 1 at 5,1\n- Walked 10 steps towards the jetty; 43 to go." in log
+    assert "cannot get" not in " ".join(e.text for e in rec.of(m.Acted) if e.name == "Ada")
+
+
+def test_a_walk_cut_short_says_who_stood_in_the_way_after_the_steps(tmp_path) -> None:
+    spawns = {"Ada": (2, 1), "Bjorn": (6, 1)}
+    content = load_content(*write_village(tmp_path / "v", spawns, map_text=LOOP_MAP))
+    with LLMServer(by_npc({"Ada": "move_to(12, 1)", "Bjorn": "wait()"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert (
+        "## Turn 1 at 2,1\n- Walked 3 steps towards the jetty, then stopped: Bjorn is standing "
+        "at (6, 1); 7 to go.\n"
+    ) in log_text(sim, "Ada")

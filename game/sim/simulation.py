@@ -46,6 +46,9 @@ MAX_DIRECTIVES = 5
 KEEP_WARNINGS = 1000
 SEEN_IN_LOG = 5  # people named in a turn's "Saw" line
 CLOSE_ENOUGH = 6  # tiles from its goal at which a walker stopped by people has arrived
+# Tiles a last search may look at for the long way round people blocking a walker's
+# first step (the other end of a bridge, say): enough to round a pond.
+LONG_WAY_NODES = 3000
 
 
 @dataclass(frozen=True)
@@ -480,7 +483,8 @@ class Simulation:
         self.act_line(name, f"moves {to_place}")
         entity.activity = f"walking {to_place}"
         steps = 0
-        replanned = stuck = False
+        replanned = stuck = long_way = False
+        stopped_by = ""  # who stood in the way when it stopped short
         crowded = 0  # tiles short of the goal at which people standing about it stopped it
         planned_at = world.moves
         # Looked up once: a walk of ten steps in each of a thousand villagers' turns.
@@ -507,9 +511,19 @@ class Simulation:
                     if new_path is not None:
                         path = new_path
                         continue
+                if not steps and not long_way:
+                    # Not one step taken: the short detours round the people in the way
+                    # found nothing. Look further for the long way round them, as two
+                    # villagers meeting on a bridge would otherwise block each other.
+                    long_way = True
+                    around = world.find_path(
+                        entity.pos, goal, block_within=most + 2, max_nodes=LONG_WAY_NODES
+                    )
+                    if around:
+                        path = around
+                        continue
                 if steps:
-                    towards = place.removeprefix("near ")
-                    self.note(name, f"- Stopped on the way to {towards}: {result.reason}.")
+                    stopped_by = result.reason
                 else:  # not one step: somewhere else may do better next turn
                     self.note(name, f"- Could not get {to_place}: {result.reason}.")
                     self.act_line(name, f"cannot get {to_place}: {result.reason}")
@@ -544,7 +558,8 @@ class Simulation:
             state.destination = goal
             towards = place.removeprefix("near ")
             walked = counted(steps, "step")
-            self.note(name, f"- Walked {walked} towards {towards}; {len(path)} to go.")
+            why = f", then stopped: {stopped_by}" if stopped_by else ""
+            self.note(name, f"- Walked {walked} towards {towards}{why}; {len(path)} to go.")
 
     @staticmethod
     def _at(place: str) -> str:
