@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--turns", type=_positive(int), default=None, help="stop after N turns (headless: 10)"
     )
     run.add_argument(
-        "--concurrency", type=_positive(int), default=4, help="decisions thought at once"
+        "--concurrency",
+        type=_positive(int, zero=False),
+        default=4,
+        help="decisions thought at once",
     )
     run.add_argument(
         "--turn-interval",
@@ -100,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between turns (default 1.5; headless 0)",
     )
     run.add_argument(
-        "--max-exchanges", type=_positive(int), default=6, help="lines per NPC conversation"
+        "--max-exchanges",
+        type=_positive(int, zero=False),
+        default=6,
+        help="lines per NPC conversation",
     )
     run.add_argument(
         "--log-dir", type=Path, default=None, help="where memory logs go (runs/<timestamp>/)"
@@ -237,6 +243,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{where}: {unwritable}{hint}", file=sys.stderr)
         return EXIT_BAD_USAGE
     _log_to_file(log_dir)
+    # Where this run's lines in hamlet.log begin (a folder may be used again), and what ran.
+    logging.getLogger("hamlet").info(
+        "run began. %s Map %s, villagers from %s (%d); seed %d, concurrency %d, "
+        "max exchanges %d%s",
+        which,
+        args.map,
+        args.npcs,
+        len(content.npcs),
+        args.seed,
+        args.concurrency,
+        args.max_exchanges,
+        ", headless" if args.headless else "",
+    )
 
     if args.headless:
         from game.headless import run_headless

@@ -216,6 +216,10 @@ def test_headless_says_once_why_the_model_fails_and_exits_3_when_nothing_worked(
     assert len(notes) == 1 and "http 500" in notes[0], result.stderr
     log = (tmp_path / "b" / "hamlet.log").read_text()
     assert "brain failed (http 500: " in log  # the server's own words, in the log too
+    # Each run's lines begin with what ran; warnings say which turn they were in.
+    assert "INFO hamlet: run began. Using the model gpt-4o-mini @ 127.0.0.1:" in log
+    assert "seed 0, concurrency 4, max exchanges 6, headless" in log
+    assert re.search(r"WARNING hamlet\.sim: turn 1: \w+: brain failed", log), log
 
 
 @pytest.mark.parametrize(
@@ -225,6 +229,8 @@ def test_headless_says_once_why_the_model_fails_and_exits_3_when_nothing_worked(
         ("--llm-timeout", "0", "expected more than zero"),
         ("--turn-interval", "inf", "expected a finite number"),
         ("--turn-interval", "-1", "expected zero or more"),
+        ("--concurrency", "0", "expected more than zero"),
+        ("--max-exchanges", "0", "expected more than zero"),
         ("--base-url", "not-a-url", "expected a URL such as http://localhost:11434/v1"),
         ("--base-url", "ftp://example.invalid/v1", "expected a URL"),
     ],

@@ -131,7 +131,7 @@ class Simulation:
     def warn(self, text: str) -> None:
         self.warnings.append(text)
         self.warning_count += 1
-        log.warning("%s", text)
+        log.warning("turn %d: %s", self.turn, text)
 
     def brain_failed(self, name: str, exc: BrainError, outcome: str) -> None:
         """Count and log a failed model call. The first failure of each kind is also told
