@@ -74,6 +74,21 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert "YAML syntax error" in err
 
 
+def test_a_line_indented_wrong_gets_a_hint(tmp_path: Path) -> None:
+    """PyYAML's own words ("expected <block end>...") mean little to a game-maker."""
+    write_village(tmp_path)
+    path = tmp_path / "npcs" / "ada.yaml"
+    lines = path.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  farewells:"))
+    lines[at] = " " + lines[at]
+    path.write_text("\n".join(lines) + "\n")
+    expect_problem(
+        tmp_path,
+        f"npcs/ada.yaml: line {at + 1}: YAML syntax error: expected <block end>, but found "
+        "'<block mapping start>' (check this line's indentation against the lines above it)",
+    )
+
+
 def test_file_that_is_not_a_mapping(tmp_path: Path) -> None:
     write_village(tmp_path)
     (tmp_path / "npcs" / "ada.yaml").write_text("- just\n- a list\n")
@@ -322,3 +337,14 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
         next(row for row in path.read_bytes().split(b"\n") if b"\xe9" in row)
     ) + 1
     expect_problem(tmp_path, f"npcs/ada.yaml: line {line}: cannot be read as UTF-8 text")
+
+
+def test_two_landmarks_with_one_name_are_refused(tmp_path: Path) -> None:
+    """Villagers are told of places by name and sent to them by it: two would be one."""
+    twice = TINY_MAP.replace("{name: the pond,", "{name: The Hut,")
+    write_village(tmp_path, map_text=twice)
+    expect_problem(
+        tmp_path,
+        "maps/village.yaml: landmarks[1].name: 'The Hut' is also the name of landmarks[0]: "
+        "expected a name of its own",
+    )

@@ -187,7 +187,13 @@ def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Prob
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
         problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
-        return None, [Problem(shown, where, f"YAML syntax error: {' '.join(problem.split())}")]
+        said = " ".join(problem.split())
+        if "mapping values" in said:
+            said += " (check this line's indentation, and put a value holding ': ' in quotes)"
+        elif "block" in said or "indentation" in said:
+            # PyYAML's words for a line indented more or less than the lines around it.
+            said += " (check this line's indentation against the lines above it)"
+        return None, [Problem(shown, where, f"YAML syntax error: {said}")]
     except RecursionError:
         return None, [Problem(shown, "(file)", "lists or mappings are nested too deeply")]
     except ValueError as exc:  # e.g. a number with more digits than Python will convert
@@ -258,6 +264,19 @@ def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
                     f"{width}x{height} grid",
                 )
             )
+    first: dict[str, int] = {}
+    for i, landmark in enumerate(spec.landmarks):
+        key = " ".join(landmark.name.lower().split())
+        if key in first:  # villagers are told places by name: two would be one to them
+            problems.append(
+                Problem(
+                    shown,
+                    f"landmarks[{i}].name",
+                    f"{landmark.name!r} is also the name of landmarks[{first[key]}]: "
+                    "expected a name of its own",
+                )
+            )
+        first.setdefault(key, i)
     return problems
 
 
