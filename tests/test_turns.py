@@ -121,6 +121,9 @@ def test_a_walker_hemmed_in_by_people_gives_up_its_destination(tmp_path) -> None
     assert sim.npcs["Cora"].destination is None  # next turn she may choose anew
     assert "Could not get near the hut: Ada is standing at (9, 6)." in log_text(sim, "Cora")
     assert sim.world.entities["Cora"].activity == "standing about"
+    # What the feed and headless print: why not, with no "moves near the hut" before it.
+    said = [e.text for e in rec.of(m.Acted) if e.name == "Cora"]
+    assert said == ["cannot get near the hut: Ada is standing at (9, 6)"]
 
 
 def test_a_crowd_about_the_goal_counts_as_arriving(tmp_path) -> None:

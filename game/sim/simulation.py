@@ -480,7 +480,6 @@ class Simulation:
             return
         place = self.place_name(goal)
         to_place = place if place.startswith("near ") else f"to {place}"
-        self.act_line(name, f"moves {to_place}")
         entity.activity = f"walking {to_place}"
         steps = 0
         replanned = stuck = long_way = False
@@ -532,6 +531,8 @@ class Simulation:
                 break
             path.pop(0)
             steps += 1
+            if steps == 1:  # told once it is on its way: a walk refused at once says only why
+                self.act_line(name, f"moves {to_place}")
             emit(moved(name, entity.pos, entity.facing, step_time))
             if step_time > 0:
                 await asyncio.sleep(step_time)
