@@ -102,8 +102,8 @@ def test_conversation_is_capped(tiny_content, tmp_path) -> None:
     conversation_lines = [e for e in rec.of(m.Spoke) if e.conversation_id is not None]
     assert len(conversation_lines) == 6
     assert [e.name for e in conversation_lines] == ["Ada", "Bjorn"] * 3
-    assert rec.of(m.ConversationEnded)[0].ended_by == "limit"
-    assert log_text(sim, "Ada").count("Ended by: limit") == 1
+    assert rec.of(m.ConversationEnded)[0].ended_by == "the limit of 6 lines"
+    assert log_text(sim, "Ada").count("Ended by: the limit of 6 lines") == 1
     assert not sim.gate.paused
 
 

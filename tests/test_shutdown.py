@@ -2,7 +2,7 @@
 
 Either way the game must stop within two seconds, cut its open connections to the model
 server, write what it was in the middle of (a conversation under way gets its transcript,
-``Ended by: shutdown``) and leave whole log entries behind -- and, on the command line,
+``Ended by: the game closing``) and leave whole log entries behind -- and, on the command line,
 say where the logs are, without a traceback.
 """
 
@@ -132,7 +132,7 @@ def test_ctrl_c_mid_conversation_writes_its_transcript(tmp_path) -> None:
         "Initiated by: Ada\n"
         "- Ada: Did you hear that?\n"
         "- Bjorn: Hear what?\n"
-        "Ended by: shutdown"
+        "Ended by: the game closing"
     )
     ada = split_entries((log_dir / "ada.md").read_text(encoding="utf-8"), "ada.md")
     bjorn = split_entries((log_dir / "bjorn.md").read_text(encoding="utf-8"), "bjorn.md")
@@ -140,7 +140,7 @@ def test_ctrl_c_mid_conversation_writes_its_transcript(tmp_path) -> None:
     assert (
         bjorn.count(expected.replace("with Bjorn (Turn 1 at 5,1)", "with Ada (Turn 1 at 6,1)")) == 1
     )
-    assert "(conversation ended by shutdown)" in out
+    assert "(conversation ended by the game closing)" in out
     check_log_dir(log_dir)
 
 
@@ -169,13 +169,13 @@ def test_worker_stop_mid_conversation_writes_the_transcript(tiny_content, tmp_pa
         wait_for(lambda: server.in_flight == 1 and server.request_count >= 5, 10, "the talk")
         events = stop_within_two_seconds(worker, server)
     ended = [e for e in events if isinstance(e, m.ConversationEnded)]
-    assert [e.ended_by for e in ended] == ["shutdown"]
+    assert [e.ended_by for e in ended] == ["the game closing"]
     expected = (
         "### Conversation with Bjorn (Turn 1 at 5,1)\n"
         "Initiated by: Ada\n"
         "- Ada: Did you hear that?\n"
         "- Bjorn: Hear what?\n"
-        "Ended by: shutdown"
+        "Ended by: the game closing"
     )
     assert split_entries((tmp_path / "ada.md").read_text(), "ada.md").count(expected) == 1
     bjorn = split_entries((tmp_path / "bjorn.md").read_text(), "bjorn.md")
@@ -204,12 +204,12 @@ def test_worker_stop_with_the_player_waiting_for_an_answer(tiny_content, tmp_pat
         # the three decisions of turn 1 hang too; the player's question makes four
         wait_for(lambda: server.in_flight == 4, 5, "the question to reach the model")
         events += stop_within_two_seconds(worker, server)
-    assert [e.ended_by for e in events if isinstance(e, m.ConversationEnded)] == ["shutdown"]
+    assert [e.ended_by for e in events if isinstance(e, m.ConversationEnded)] == ["the game closing"]
     ada = split_entries((tmp_path / "ada.md").read_text(), "ada.md")
     talks = [e for e in ada if e.startswith("### Conversation")]
     assert len(talks) == 1
     assert talks[0].startswith(
         "### Conversation with Player (Turn 1 at 5,1)\nInitiated by: Player\n"
     )
-    assert talks[0].endswith("\n- Player: Where is the key?\nEnded by: shutdown")
+    assert talks[0].endswith("\n- Player: Where is the key?\nEnded by: the game closing")
     check_log_dir(tmp_path)

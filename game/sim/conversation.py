@@ -33,6 +33,10 @@ log = logging.getLogger("hamlet.sim")
 MAX_INPUT = 300
 KEEP_FINISHED = 200
 FALLBACK_LINE = "Forgive me, I've lost my thread. Let's talk another time."
+# What "Ended by:" names when no one in the talk ended it. Names are one word, so a
+# phrase of several can never be taken for a villager (one may be called Limit).
+SHUTDOWN = "the game closing"
+INTERRUPTED = "an interruption"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Half a UTF-16 pair cannot be encoded for the model's request or written to a log.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -201,7 +205,7 @@ class ConversationManager:
             speaker = b
             while True:
                 if len(conv.history) >= cap:
-                    conv.ended_by = "limit"
+                    conv.ended_by = f"the limit of {cap} lines"
                     break
                 reply = await self._reply(conv, speaker)
                 if isinstance(reply, Say):
@@ -214,11 +218,11 @@ class ConversationManager:
                 break
         except asyncio.CancelledError:
             # Only stopping the simulation cancels a talk: say so in the transcript.
-            conv.ended_by = conv.ended_by or "shutdown"
+            conv.ended_by = conv.ended_by or SHUTDOWN
             raise
         finally:
             if conv.ended_by is None:
-                conv.ended_by = "interrupted"
+                conv.ended_by = INTERRUPTED
             self._finish(conv)
             sim.gate.release(CONVERSATION)
         return conv
@@ -365,7 +369,7 @@ class ConversationManager:
         if self.active is not conv:
             return
         self.active = None
-        ended_by = conv.ended_by or "interrupted"
+        ended_by = conv.ended_by or INTERRUPTED
         if conv.history:
             for name in conv.npcs:
                 other = conv.other(name)

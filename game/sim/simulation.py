@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from game.brains.base import BrainError, DecisionRequest, Usage
 from game.brains.usage import UsageMeter
 from game.sim import messages as m
-from game.sim.conversation import ConversationManager
+from game.sim.conversation import SHUTDOWN, ConversationManager
 from game.sim.directives import (
     EndConversation,
     MoveTo,
@@ -573,7 +573,7 @@ class Simulation:
         """End any conversation (writing its transcript), close the brain, flush the logs."""
         started = time.monotonic()
         try:
-            self.conversations.abort("shutdown")
+            self.conversations.abort(SHUTDOWN)
             for name, state in self.npcs.items():
                 if state.notes:  # what happened since its last entry is not lost
                     self._write_turn_entry(name, self.world.entities[name].pos, [])
