@@ -71,6 +71,19 @@ def test_npc_conversation_runs_and_is_logged_once_in_each_log(tiny_content, tmp_
     assert not sim.gate.paused
 
 
+def test_a_reply_that_says_a_last_line_and_ends_does_both(tiny_content, tmp_path) -> None:
+    """say(...) then end_conversation() on the next line: the line is said, then the talk
+    ends; the end is not dropped."""
+    replies = ['say("Frogs? I must go and see.")\nend_conversation()', 'say("never asked")']
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    lines = [(e.name, e.text) for e in rec.of(m.Spoke) if e.conversation_id is not None]
+    assert lines == [("Ada", "Have you seen the frogs?"), ("Bjorn", "Frogs? I must go and see.")]
+    assert rec.of(m.ConversationEnded)[0].ended_by == "Bjorn"
+    assert "- Bjorn: Frogs? I must go and see.\nEnded by: Bjorn" in log_text(sim, "Ada")
+
+
 def test_turns_pause_during_a_conversation_and_resume_after(tiny_content, tmp_path) -> None:
     replies = ['say("Frogs?")', "end_conversation()"]
     with LLMServer(scripted(replies=replies, default='say("tick")')) as server:

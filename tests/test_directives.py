@@ -30,6 +30,7 @@ from game.sim.directives import (
     parse_directives,
     parse_reply,
     register,
+    says_then_ends,
 )
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -559,6 +560,22 @@ def test_start_conversation_beyond_the_limit_is_just_over_the_limit() -> None:
 )
 def test_parse_reply_takes_the_first_say_or_end(text: str, expected: Directive) -> None:
     assert parse_reply(text, who="Bjorn") == (expected, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ('say("bye")\nend_conversation()', True),
+        ('say("bye")\nI should go.\nend_conversation', True),
+        ('say("bye")', False),
+        ('end_conversation()\nsay("bye")', False),
+        ('say("a")\nsay("b")', False),
+        ("end_conversation()", False),
+        (None, False),
+    ],
+)
+def test_a_reply_may_say_a_last_line_and_then_end(text: str | None, ends: bool) -> None:
+    assert says_then_ends(text) is ends
 
 
 @pytest.mark.parametrize(

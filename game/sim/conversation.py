@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 from game.brains.base import BrainError, ConversationRequest
 from game.sim import messages as m
-from game.sim.directives import EndConversation, Say, as_shown, clean_text, parse_reply
+from game.sim.directives import (
+    EndConversation,
+    Say,
+    as_shown,
+    clean_text,
+    parse_reply,
+    says_then_ends,
+)
 from game.sim.pause import CONVERSATION, DIALOGUE
 from game.words import counted
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
@@ -59,6 +66,7 @@ class Conversation:
     places: dict[str, Pos]  # where each participant stood when it began
     history: list[tuple[str, str]] = field(default_factory=list)
     ended_by: str | None = None
+    leaving: str | None = None  # who said a last line and ended the talk in one reply
     reply_task: asyncio.Task[None] | None = None
     # What each speaker sees, kept while nobody moves: turns are paused meanwhile.
     views: dict[tuple[str, int], Perception] = field(default_factory=dict, repr=False)
@@ -210,6 +218,9 @@ class ConversationManager:
                 reply = await self._reply(conv, speaker)
                 if isinstance(reply, Say):
                     await self._line(conv, speaker, reply.message)
+                    if conv.leaving == speaker:  # said its last word and ended it
+                        conv.ended_by = speaker
+                        break
                     speaker = conv.other(speaker)
                     continue
                 if reply is None and len(conv.history) < cap:
@@ -268,6 +279,8 @@ class ConversationManager:
             sim.emit(m.Thinking(speaker, False))
         sim.record_usage(speaker, reply.usage)
         answer, warnings = parse_reply(reply.text, who=speaker)
+        if isinstance(answer, Say) and says_then_ends(reply.text):
+            conv.leaving = speaker
         for warning in warnings:
             sim.warn(warning)
         if answer is None:
@@ -343,8 +356,9 @@ class ConversationManager:
             return  # the player closed the box while we were thinking
         if isinstance(reply, Say):
             await self._line(conv, npc, reply.message)
-            return
-        if reply is None:
+            if conv.leaving != npc:
+                return
+        elif reply is None:
             await self._line(conv, npc, FALLBACK_LINE)
         conv.ended_by = npc
         self._finish(conv)

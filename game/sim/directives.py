@@ -71,6 +71,7 @@ __all__ = [
     "describe_directives",
     "parse_directives",
     "parse_reply",
+    "says_then_ends",
     "register",
 ]
 
@@ -550,3 +551,19 @@ def parse_reply(
         return answer, tuple(_cap_warnings(speaker, warnings))
     except Exception as exc:  # noqa: BLE001 - the contract is to never raise
         return None, (f"{speaker}: could not read the reply ({type(exc).__name__})",)
+
+
+def says_then_ends(text: str | None) -> bool:
+    """Whether a conversation reply says its line and then ends the talk: a ``say`` read
+    by :func:`parse_reply`, with an ``end_conversation`` on a line after it. Never raises."""
+    try:
+        said = False
+        for line in _lines(text):
+            directive, _ = _parse_line(line)
+            if isinstance(directive, Say) and not said:
+                said = True
+            elif isinstance(directive, EndConversation):
+                return said
+        return False
+    except Exception:  # noqa: BLE001 - as parse_reply, never raises
+        return False
