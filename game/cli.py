@@ -64,6 +64,12 @@ def _url(text: str) -> str:
     return text.strip()
 
 
+def _folder(text: str) -> Path:
+    if not text.strip():  # Path("") is the current folder: logs strewn among the user's files
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     map_default, npc_default = default_content_paths()
     p = argparse.ArgumentParser(
@@ -109,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="lines per NPC conversation",
     )
     run.add_argument(
-        "--log-dir", type=Path, default=None, help="where memory logs go (runs/<timestamp>/)"
+        "--log-dir", type=_folder, default=None, help="where memory logs go (runs/<timestamp>/)"
     )
     llm = p.add_argument_group("model")
     llm.add_argument("--offline", action="store_true", help="use the offline brain")

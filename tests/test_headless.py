@@ -231,6 +231,7 @@ def test_headless_says_once_why_the_model_fails_and_exits_3_when_nothing_worked(
         ("--turn-interval", "-1", "expected zero or more"),
         ("--concurrency", "0", "expected more than zero"),
         ("--max-exchanges", "0", "expected more than zero"),
+        ("--log-dir", "", "expected a folder, got an empty name"),
         ("--base-url", "not-a-url", "expected a URL such as http://localhost:11434/v1"),
         ("--base-url", "ftp://example.invalid/v1", "expected a URL"),
     ],
