@@ -277,6 +277,7 @@ class Simulation:
             thought.set_result(directives)
 
     async def _think(self, name: str) -> tuple[Directive, ...]:
+        self.npcs[name].why_idle = ""  # not left over from a turn cut short before it acted
         request = self.decision_request(name)
         self.emit(m.Thinking(name, True))
         try:
