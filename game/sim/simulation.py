@@ -415,6 +415,11 @@ class Simulation:
                 if other.name != name and other.name in self.npcs:
                     self.npcs[other.name].heard.append(f'{name}: "{text}"')
 
+    def _near_enough_to_block(self) -> int:
+        """How far from a walker people stand in its way: those within a turn's walk (and a
+        little more); the ones further off will have moved on by the time it gets there."""
+        return self.config.max_steps_per_turn + 2
+
     def _plan(self, state: NpcState, start: Pos, goal: Pos) -> list[Pos] | None:
         """The tiles to step on from ``start`` to ``goal``; None if no walk leads there.
 
@@ -430,7 +435,7 @@ class Simulation:
             if found is None:
                 return None
             route = found
-        avoid = self.config.max_steps_per_turn + 2
+        avoid = self._near_enough_to_block()
         # People standing about the goal itself are a crowd to stop at, not to go round.
         short_of_goal = len(route) - CLOSE_ENOUGH
         blocked = [
@@ -517,7 +522,10 @@ class Simulation:
                     # villagers meeting on a bridge would otherwise block each other.
                     long_way = True
                     around = world.find_path(
-                        entity.pos, goal, block_within=most + 2, max_nodes=LONG_WAY_NODES
+                        entity.pos,
+                        goal,
+                        block_within=self._near_enough_to_block(),
+                        max_nodes=LONG_WAY_NODES,
                     )
                     if around:
                         path = around
