@@ -4,6 +4,7 @@ cooldowns, failures, and turns resumed on every path."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from conftest import write_village
 from llm_server import LLMServer, Reply
@@ -165,8 +166,12 @@ def test_pairs_cool_down_before_talking_again(tiny_content, tmp_path) -> None:
     assert "Not available to talk now: Bjorn" in later[1]["messages"][1]["content"]
 
 
-def test_a_villager_who_has_talked_rests_before_the_next_conversation(tmp_path) -> None:
-    """Bjorn talks with Ada on turn 1; Cora, beside him, must wait out his rest."""
+def test_a_villager_who_has_talked_rests_before_the_next_conversation(tmp_path, caplog) -> None:
+    """Bjorn talks with Ada on turn 1; Cora, beside him, must wait out his rest.
+
+    On turn 1 Cora was free to ask him when she made up her mind, and Ada spoke first:
+    that is information in hamlet.log. On turns 2 and 3 she was told he was not
+    available and asked anyway: warnings."""
     spawns = {"Ada": (5, 1), "Bjorn": (6, 1), "Cora": (7, 1)}
     content = load_content(*write_village(tmp_path / "v", spawns))
 
@@ -180,6 +185,7 @@ def test_a_villager_who_has_talked_rests_before_the_next_conversation(tmp_path) 
             return Reply(content='start_conversation_with(Bjorn, "A word?")')
         return Reply(content="wait()")
 
+    caplog.set_level(logging.INFO, logger="hamlet.sim")
     with LLMServer(respond) as server:
         sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path, rest_turns=2)
         run(sim, 4)
@@ -194,12 +200,58 @@ def test_a_villager_who_has_talked_rests_before_the_next_conversation(tmp_path) 
     assert starts == [("Ada", "Bjorn"), ("Cora", "Bjorn")]
     assert sim.conversations.finished[-1].turn == 4  # rested on turns 1 (after), 2 and 3
     resting = [w for w in sim.warnings if "Bjorn has just talked" in w]
-    assert len(resting) == 3 and all(w.startswith("Cora:") for w in resting)
+    assert len(resting) == 2 and all(w.startswith("Cora:") for w in resting)
+    moved_on = [r for r in caplog.records if "no longer possible when it came to act" in r.msg]
+    assert [(r.levelname, r.getMessage()) for r in moved_on] == [
+        (
+            "INFO",
+            "turn 1: Cora: start_conversation_with(Bjorn) no longer possible when it came to "
+            "act: Bjorn has just talked with someone (free to talk again on turn 4)",
+        )
+    ]
+    cora = log_text(sim, "Cora")
+    assert cora.count("- Wanted to talk with Bjorn, but Bjorn has just talked with someone") == 3
     assert "Not available to talk now: Ada, Bjorn." in prompts[("Cora", 2)]
     assert "Bjorn has just talked with someone (free to talk again on turn 4)" in resting[0]
     assert "You have just had a conversation: start no other for 2 turns." in prompts[("Bjorn", 2)]
     assert "start no other for this turn" in prompts[("Bjorn", 3)]
     assert "just had a conversation" not in prompts[("Bjorn", 4)]
+
+
+def test_two_who_ask_each_other_at_once_talk_once_and_nobody_is_warned(tmp_path, caplog) -> None:
+    """Ada and Bjorn both make up their minds to talk with each other on turn 1. Ada acts
+    first and they talk; when Bjorn's turn comes, what he wanted has happened: no second
+    talk, no "skipped" warning, and his log says he had already talked with her."""
+    spawns = {"Ada": (5, 1), "Bjorn": (6, 1), "Cora": (9, 5)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        who = npc_of(request)
+        if "Turn 1." in request["messages"][1]["content"] and who in ("Ada", "Bjorn"):
+            other = "Bjorn" if who == "Ada" else "Ada"
+            return Reply(content=f'start_conversation_with({other}, "Just the one I wanted!")')
+        return Reply(content="wait()")
+
+    caplog.set_level(logging.INFO, logger="hamlet.sim")
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert [(e.initiator, e.partner) for e in rec.of(m.ConversationStarted)] == [("Ada", "Bjorn")]
+    assert list(sim.warnings) == []
+    assert any(
+        r.levelname == "INFO" and "Bjorn: already talked with Ada this turn" in r.getMessage()
+        for r in caplog.records
+    )
+    bjorn = log_text(sim, "Bjorn").split("\n\n")
+    entry = next(b for b in bjorn if b.startswith("## Turn 1 "))
+    assert "- Had already talked with Ada this turn." in entry
+    assert "Wanted to talk" not in log_text(sim, "Bjorn")
+    # The transcript, which Ada's talk wrote to his log, comes before his own turn's entry.
+    assert bjorn.index(entry) > next(i for i, b in enumerate(bjorn) if b.startswith("### Conv"))
+    acted = [e.text for e in rec.of(m.Acted) if e.name == "Bjorn"]
+    assert "has already talked with Ada this turn" in acted
 
 
 def test_prompt_of_a_conversation_has_history_and_rules(tiny_content, tmp_path) -> None:

@@ -187,9 +187,7 @@ class ConversationManager:
         name = target.name if target else target_name.strip()
         problem = self.check_start(initiator, name)
         if problem:
-            self.sim.warn(f"{initiator}: start_conversation_with({name}) skipped: {problem}")
-            self.sim.note(initiator, f"- Wanted to talk with {name}, but {problem}.")
-            self.sim.act_line(initiator, f"cannot talk with {name}: {problem}")
+            self._refused(initiator, name, problem)
             return
         who = "the player" if name == PLAYER_NAME else name
         self.sim.note(initiator, f"- Started talking with {who}.")
@@ -198,6 +196,32 @@ class ConversationManager:
             await self._npc_to_player(initiator, opening)
         else:
             await self.run_npc_conversation(initiator, name, opening)
+
+    def _refused(self, initiator: str, name: str, problem: str) -> None:
+        """Tell why ``initiator`` does not start talking with ``name``.
+
+        Villagers make up their minds together and then act one by one, so a talk that was
+        open to one when it decided may be gone when it acts: the other walked off, or
+        began talking with someone else. That is the village moving on, noted in its log
+        and in hamlet.log as information; a warning is kept for a brain that asked for a
+        talk it was never offered. When the two have talked this turn, the other having
+        spoken first, what it wanted has happened.
+        """
+        sim = self.sim
+        who = "the player" if name == PLAYER_NAME else name
+        if self.last_talked.get(frozenset({initiator, name})) == sim.turn:
+            sim.note(initiator, f"- Had already talked with {who} this turn.")
+            sim.act_line(initiator, f"has already talked with {who} this turn")
+            log.info("turn %d: %s: already talked with %s this turn", sim.turn, initiator, name)
+            return
+        sim.note(initiator, f"- Wanted to talk with {who}, but {problem}.")
+        sim.act_line(initiator, f"cannot talk with {who}: {problem}")
+        asked = f"{initiator}: start_conversation_with({name})"
+        if name in sim.npcs[initiator].could_talk_to:
+            moved_on = "turn %d: %s no longer possible when it came to act: %s"
+            log.info(moved_on, sim.turn, asked, problem)
+        else:
+            sim.warn(f"{asked} skipped: {problem}")
 
     # ---- NPC to NPC ---------------------------------------------------------------
 

@@ -90,6 +90,10 @@ class NpcState:
     # While it acts: where it started the turn and what it had heard, for the turn's entry.
     entry: tuple[Pos, list[str]] | None = None
     why_idle: str = ""  # why it has nothing to do this turn, when its brain gave it nothing
+    # Whom it could start a conversation with when it made up its mind this turn: a talk
+    # refused later is then the world moving on (they walked off, or talked with someone
+    # else first), not its brain asking for what it was never offered.
+    could_talk_to: tuple[str, ...] = ()
 
 
 class Simulation:
@@ -320,6 +324,15 @@ class Simulation:
         places = self.world.grid.places_near(me.pos, 8)
         perception = self.world.perceive(name)
         state.seen = perception.seen[:SEEN_IN_LOG]
+        unavailable = self.conversations.unavailable_for(
+            name, (seen.name for seen in perception.seen)
+        )
+        talk_rest = self.conversations.resting(name)
+        state.could_talk_to = (
+            tuple([n for n in perception.adjacent if n not in unavailable])
+            if perception.adjacent and not talk_rest
+            else ()
+        )
         return DecisionRequest(
             persona=state.spec,
             turn=self.turn,
@@ -328,10 +341,8 @@ class Simulation:
             heard=tuple(state.heard[-6:]),
             memory=self.memory[name].recent(self.config.memory_budget),
             directives_help=self.directives_help,
-            unavailable=self.conversations.unavailable_for(
-                name, (seen.name for seen in perception.seen)
-            ),
-            talk_rest=self.conversations.resting(name),
+            unavailable=unavailable,
+            talk_rest=talk_rest,
             walking_to=state.destination,
             max_directives=MAX_DIRECTIVES,
         )
