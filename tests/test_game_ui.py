@@ -3,9 +3,13 @@ openai client on the loopback server, checked by what is on screen and what is w
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pygame
 import pytest
-from conftest import write_village
+from conftest import ROOT, write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, loopback_brain, npc_of
 from uikit import Harness
@@ -526,3 +530,23 @@ def test_the_box_says_how_to_send_and_counts_down_near_the_length_limit(harness)
     harness.type("y" * 40)  # typing stops at the limit, and the line says so
     assert harness.until(lambda: hint.text.startswith("0 characters left"))
     assert len(game.dialogue.entry.get_text()) == 300
+
+
+def test_the_window_opens_with_nothing_on_stderr_and_no_sound_system(tmp_path) -> None:
+    """The game makes no sound: starting pygame's mixer on a machine without a sound card
+    filled stderr with eight lines of ALSA errors before the first frame. Nor does pygame
+    print its own greeting. Run as a player does, up to the first frame drawn."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SDL_AUDIO"))}
+    env.update(SDL_VIDEODRIVER="dummy", HAMLET_EXIT_AFTER_FIRST_FRAME="1")
+    env.pop("PYGAME_HIDE_SUPPORT_PROMPT", None)
+    game = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--log-dir", str(tmp_path / "logs")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert game.returncode == 0, game.stderr
+    assert "first frame at" in game.stdout
+    assert "ALSA" not in game.stderr and "pygame-ce" not in game.stdout, game.stderr
+    assert game.stderr == ""

@@ -11,7 +11,7 @@ import pygame
 from game.brains.base import Brain
 from game.sim.simulation import SimConfig, Simulation
 from game.sim.worker import SimWorker
-from game.ui.app import Game
+from game.ui.app import Game, start_pygame
 
 FRAME = 1 / 60
 
@@ -36,7 +36,7 @@ class Harness:
         self.worker = SimWorker(
             lambda emit: Simulation(content, brain, self.config, emit), turns=turns
         )
-        pygame.init()
+        start_pygame()  # as the game does
         pygame.display.set_mode(size)
         self.worker.start()
         self.game = Game(content, self.worker, brain.label, size)

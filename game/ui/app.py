@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 import pygame
+import pygame.freetype
 from pygame_gui.elements import UIWindow
 
 from game.heap import settle_after_startup, unsettle
@@ -331,6 +332,18 @@ class Game:
         return covered
 
 
+def start_pygame() -> None:
+    """Start the parts of pygame the game uses: the window and the fonts (both kinds, as
+    pygame-gui may use either).
+
+    Not ``pygame.init()``: the game makes no sound, and starting the mixer on a machine
+    with no sound card fills stderr with ALSA's complaints before the first frame.
+    """
+    pygame.display.init()
+    pygame.font.init()
+    pygame.freetype.init()
+
+
 def run_game(
     content: Content, brain: Brain, args: argparse.Namespace, log_dir: Path, model: str | None
 ) -> int:
@@ -349,7 +362,7 @@ def run_game(
     worker = SimWorker(
         lambda emit: Simulation(content, brain, config, emit, model=model), args.turns
     )
-    pygame.init()
+    start_pygame()
     pygame.display.set_caption(f"Hamlet - {content.map.name}")
     pygame.display.set_mode(args.window)
     try:
