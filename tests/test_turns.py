@@ -126,6 +126,36 @@ def test_a_walker_hemmed_in_by_people_gives_up_its_destination(tmp_path) -> None
     assert said == ["cannot get near the hut: Ada is standing at (9, 6)"]
 
 
+def test_a_walk_from_inside_a_place_to_just_outside_it_is_a_way_out(tmp_path) -> None:
+    """Ada, in the hut, heads for the path outside its door, in which Bjorn stands: she
+    cannot get out of the hut (not "cannot get near the hut", which she is in). Bjorn
+    goes on turn 2, and on turn 3 she walks out."""
+    spawns = {"Ada": (3, 3), "Bjorn": (4, 3), "Cora": (10, 1)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+
+    def respond(request):
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        who, turn_2 = npc_of(request), "Turn 2." in request["messages"][1]["content"]
+        if who == "Ada" and not turn_2:
+            return Reply(content="move_to(5, 3)")
+        return Reply(content="move_to(8, 1)" if who == "Bjorn" and turn_2 else "wait()")
+
+    with LLMServer(respond) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 3)
+    said = [(e.turn, e.text) for e in rec.of(m.Acted) if e.name == "Ada"]
+    assert said == [
+        (1, "cannot get out of the hut: Bjorn is standing at (4, 3)"),
+        (2, "waits"),
+        (3, "moves out of the hut"),
+    ]
+    log = log_text(sim, "Ada")
+    assert "## Turn 1 at 3,3\n- Could not get out of the hut: Bjorn is standing at (4, 3).\n" in log
+    assert "## Turn 3 at 3,3\n- Walked out of the hut (5,3).\n" in log
+    assert sim.world.entities["Ada"].activity == "standing near the hut"
+
+
 def test_a_crowd_about_the_goal_counts_as_arriving(tmp_path) -> None:
     """Ada, Bjorn and Dot stand round the tile Cora heads for: she stops beside them."""
     spawns = {"Ada": (8, 6), "Bjorn": (9, 5), "Dot": (10, 6), "Cora": (1, 6)}

@@ -497,6 +497,11 @@ class Simulation:
             return
         place = self.place_name(goal)
         to_place = place if place.startswith("near ") else f"to {place}"
+        towards = place.removeprefix("near ")
+        inside = world.grid.landmark_at(entity.pos)
+        if inside is not None and place == f"near {inside.name}":
+            # From inside a place to just outside it: not "near the hut", which it is.
+            to_place, towards = f"out of {inside.name}", f"the way out of {inside.name}"
         entity.activity = f"walking {to_place}"
         steps = 0
         replanned = stuck = long_way = False
@@ -562,14 +567,14 @@ class Simulation:
             entity.activity = "standing about"
         elif not path:
             state.destination = None
-            towards = place.removeprefix("near ")
             if crowded:
                 short = counted(crowded, "tile")
                 self.note(
                     name, f"- Walked towards {towards}; people stood about it, so I stopped "
                     f"{short} short."
                 )
-                entity.activity = "standing about" if "(" in place else f"standing near {towards}"
+                near = place.removeprefix("near ")
+                entity.activity = "standing about" if "(" in place else f"standing near {near}"
             else:
                 shown = "" if place.startswith("(") else f" ({goal[0]},{goal[1]})"
                 self.note(name, f"- Walked {to_place}{shown}.")
@@ -577,7 +582,6 @@ class Simulation:
                 entity.activity = "standing about" if "(" in place else f"standing {at}"
         elif steps:
             state.destination = goal
-            towards = place.removeprefix("near ")
             walked = counted(steps, "step")
             why = f", then stopped: {stopped_by}" if stopped_by else ""
             self.note(name, f"- Walked {walked} towards {towards}{why}; {len(path)} to go.")
