@@ -550,3 +550,28 @@ def test_the_window_opens_with_nothing_on_stderr_and_no_sound_system(tmp_path) -
     assert "first frame at" in game.stdout
     assert "ALSA" not in game.stderr and "pygame-ce" not in game.stdout, game.stderr
     assert game.stderr == ""
+
+
+def test_emoji_from_a_model_are_left_out_of_what_is_drawn_but_kept_in_the_log(
+    tiny_content, tmp_path
+) -> None:
+    """No font the game has can draw emoji: each would be an empty box in the bubble, the
+    feed and the dialogue box. They are dropped from what is shown; the log keeps them."""
+    line = "Frogs everywhere 🐸🐸, and the sun is out ☀️! 😊"
+    with LLMServer(still_villagers(f'say("{line}")')) as server:
+        h = Harness(tiny_content, loopback_brain(server.base_url), tmp_path)
+        try:
+            game = h.game
+            walk_next_to_ada(h)
+            h.key(pygame.K_RETURN)
+            assert h.until(lambda: isinstance(game.states[-1], DialogueState))
+            h.type("Any news?")
+            h.key(pygame.K_RETURN)
+            shown = "Frogs everywhere, and the sun is out!"
+            assert h.until(lambda: any(shown in box.html_text for box in game.dialogue.messages))
+            assert any(row.endswith(f"Ada: {shown}") for row in game.feed.lines)
+            assert h.until(lambda: "Ada" in game.bubbles.live())
+            assert game.bubbles.live()["Ada"].text == shown
+        finally:
+            h.close()
+    assert f"- Ada: {line}" in (tmp_path / "ada.md").read_text(encoding="utf-8")

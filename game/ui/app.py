@@ -18,6 +18,7 @@ from game.ui.actors import Actors
 from game.ui.bubbles import SpeechBubbles
 from game.ui.camera import Camera
 from game.ui.dialogue import DialogueBox, GameUIManager
+from game.ui.glyphs import drawable
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
 from game.ui.map_render import MapLayer
 from game.ui.overlays import Feed
@@ -154,8 +155,9 @@ class Game:
             if event.name == PLAYER_NAME:
                 self._last_move_sent = min(self._last_move_sent, self._clock_now - 0.08)
         elif isinstance(event, m.Spoke):
-            self.bubbles.say(event.name, event.text)
-            self.feed.add(event.turn, event.name, event.text)
+            text = drawable(event.text)
+            self.bubbles.say(event.name, text)
+            self.feed.add(event.turn, event.name, text)
         elif isinstance(event, m.TurnStarted):
             self.hud_state.turn = event.turn
         elif isinstance(event, m.PauseChanged):
@@ -184,7 +186,7 @@ class Game:
                 self.push(DialogueState(event.conversation_id))
         elif isinstance(event, m.DialogueMessage):
             if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
-                self.dialogue.add_message(event.speaker, event.text, event.from_player)
+                self.dialogue.add_message(event.speaker, drawable(event.text), event.from_player)
         elif isinstance(event, m.DialogueEnded):
             if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
                 self.dialogue.set_thinking(False)
