@@ -18,6 +18,7 @@ from game.ui.actors import Actors
 from game.ui.bubbles import SpeechBubbles
 from game.ui.camera import Camera
 from game.ui.dialogue import DialogueBox, GameUIManager
+from game.ui.fonts import UIFont
 from game.ui.glyphs import drawable
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
 from game.ui.map_render import MapLayer
@@ -64,9 +65,9 @@ class Game:
         self.size = self.screen.get_size()
         w, h = self.size
         self.manager = GameUIManager(self.size, str(THEME) if THEME.exists() else None)
-        self.font = pygame.font.Font(None, 20)
-        self.small_font = pygame.font.Font(None, 17)
-        self.title_font = pygame.font.Font(None, 30)
+        self.font = UIFont(20)
+        self.small_font = UIFont(17)
+        self.title_font = UIFont(30)
 
         self.grid = Grid.from_spec(content.map)  # the render thread's own read-only copy
         self.tileset = Tileset.load()

@@ -19,6 +19,7 @@ from pygame_gui.core import ObjectID
 from pygame_gui.elements import UILabel, UIScrollingContainer, UITextBox, UITextEntryLine, UIWindow
 
 from game.ui.bubbles import ELLIPSIS, clean_text
+from game.ui.fonts import fallback_file, gui_runs
 
 WINDOW_SIZE = (560, 400)
 MIN_WINDOW_WIDTH = 400  # narrowest it gets to keep out of the talkers' way
@@ -62,9 +63,14 @@ def message_text(text: str) -> str:
 
 
 def message_html(text: str) -> str:
-    """``text`` (already cleaned) as pygame-gui HTML that shows exactly that text."""
+    """``text`` (already cleaned) as pygame-gui HTML that shows exactly that text, with
+    Chinese, Japanese and Korean in a Noto Sans that has them (the theme's has not)."""
     # The empty <b></b> keeps the string from ever matching one of pygame-gui's translation keys.
-    return "<b></b>" + html.escape(text).replace("\n", "<br>")
+    parts = ["<b></b>"]
+    for run, font in gui_runs(text):
+        shown = html.escape(run).replace("\n", "<br>")
+        parts.append(f'<font face="{font}">{shown}</font>' if font else shown)
+    return "".join(parts)
 
 
 class GameUIManager(pygame_gui.UIManager):
@@ -183,6 +189,7 @@ class DialogueBox:
         self.thinking: UILabel | None = None
         self.hint: UILabel | None = None  # in the thinking line's place while it is hidden
         self._content_h = 0
+        self._fonts_loaded: set[str] = set()  # pygame-gui fonts loaded for CJK text
 
     @property
     def is_open(self) -> bool:
@@ -312,6 +319,7 @@ class DialogueBox:
         max_w = int(inner_w * MESSAGE_WIDTH)
         y = self._content_h + (GAP if area.messages else 0)
         kind = "#player_message" if from_player else "#npc_message"
+        self._load_fonts_for(shown)
         box = MessageBox(
             message_html(shown),
             pygame.Rect(0, y, self._message_width(shown, max_w), -1),  # height: fit the text
@@ -328,10 +336,34 @@ class DialogueBox:
         self._grow_area(area, inner_w)
         self.scroll_to_bottom()
 
+    def _load_fonts_for(self, text: str) -> None:
+        """Load the fonts ``text`` needs beyond the theme's, before a box asks for them:
+        asked for unloaded, pygame-gui loads them anyway but warns on stderr."""
+        fonts = self.manager.get_theme().get_font_dictionary()
+        size = self.manager.get_theme().get_font_info(["@message"])["size"]
+        for name in {font for _, font in gui_runs(text) if font}:
+            path = fallback_file(name)
+            if name not in self._fonts_loaded and path is not None:
+                self.manager.add_font_paths(name, str(path))
+                fonts.preload_font(int(size), name, force_immediate_load=True)
+                self._fonts_loaded.add(name)
+
+    def _text_width(self, line: str) -> int:
+        """How wide ``line`` is drawn in a message, in the fonts it is drawn in."""
+        theme = self.manager.get_theme()
+        font = theme.get_font(["@message"])
+        if line.isascii():
+            return int(font.size(line)[0])
+        size = int(theme.get_font_info(["@message"])["size"])
+        fonts = theme.get_font_dictionary()
+        return sum(
+            int((fonts.find_font(size, name) if name else font).size(run)[0])
+            for run, name in gui_runs(line)
+        )
+
     def _message_width(self, text: str, max_w: int) -> int:
         """-1 (fit the text) for one short line, else wide enough for its widest line."""
-        font = self.manager.get_theme().get_font(["@message"])
-        widest = max(font.size(line)[0] for line in text.split("\n")) + MESSAGE_CHROME
+        widest = max(self._text_width(line) for line in text.split("\n")) + MESSAGE_CHROME
         if widest > max_w:
             return max_w
         # pygame-gui sizes a one-line box exactly; a sized-to-fit box lays out <br> badly.
