@@ -16,6 +16,7 @@ from uikit import Harness
 from game.ui.app import start_pygame
 from game.ui.bubbles import SpeechBubbles, wrap_text
 from game.ui.fonts import UIFont, fallback_paths, gui_runs
+from game.ui.glyphs import drawable
 from game.ui.states import DialogueState
 
 INK = (0, 0, 0)
@@ -69,6 +70,27 @@ def test_a_chinese_line_wraps_between_characters_in_a_bubble() -> None:
     bubbles = SpeechBubbles(font)
     bubbles.say("Ada", LINES["zh"] * 3)
     assert bubbles.live()["Ada"].text == LINES["zh"] * 3
+
+
+def test_emoji_are_dropped_from_what_is_shown_but_symbols_a_font_has_are_kept() -> None:
+    assert drawable("Morning! 😊") == "Morning!"
+    assert drawable("Hi 😊 there, 🐸🐸!") == "Hi there,!"
+    assert drawable("Quoi ? 😊") == "Quoi ?"  # the model's own spacing is left alone
+    assert drawable("Keycap 1️⃣ and a family 👨‍👩‍👧 here") == "Keycap 1 and a family here"
+    assert drawable("I ★ the bell ♪, sun ☀️ up") == "I ★ the bell ♪, sun ☀ up"
+    assert drawable("👍") == "👍"  # nothing else to show: boxes say something was said
+    assert drawable("Plain, café — naïve «quotes»") == "Plain, café — naïve «quotes»"
+
+
+def test_fonts_answer_again_after_pygame_is_stopped_and_started() -> None:
+    """The coverage answers outlive a FreeType font closed by pygame.quit()."""
+    assert gui_runs("世界") == [("世界", "noto_sans_sc")]
+    pygame.quit()
+    start_pygame()
+    pygame.display.set_mode((640, 480))
+    assert gui_runs("和平 ok") == [("和平 ", "noto_sans_sc"), ("ok", None)]
+    font = UIFont(20)
+    assert pixels(font.render("和", True, INK)) != pixels(font.render("平", True, INK))
 
 
 def test_the_dialogue_box_cuts_a_line_into_runs_of_one_font() -> None:

@@ -167,7 +167,7 @@ def test_directives_typed_by_the_player_are_only_words(tiny_content, tmp_path) -
     assert len(rec.of(m.ConversationStarted)) == 1
     assert not any(e.text in (clean_player_text(t) for t in typed) for e in rec.of(m.Spoke))
     # Nothing moved while the dialogue was open: every step came after it closed.
-    end_at = rec.events.index(ended[0])
+    end_at = next(i for i, e in enumerate(rec.events) if e is ended[0])
     moved = [i for i, e in enumerate(rec.events) if isinstance(e, m.EntityMoved)]
     player_steps = 3
     assert all(i > end_at for i in moved[player_steps:]), "a villager moved during the talk"

@@ -60,12 +60,12 @@ class BusyScene:
     def __init__(self, content: Content, brain: Brain, config: SimConfig, turns: int | None):
         from game.sim.simulation import Simulation
         from game.sim.worker import SimWorker
-        from game.ui.app import Game
+        from game.ui.app import Game, start_pygame
 
         self.worker = SimWorker(
             lambda emit: Simulation(content, brain, config, emit, model="gpt-4o-mini"), turns
         )
-        pygame.init()
+        start_pygame()  # as run_game does
         pygame.display.set_mode(SIZE)
         self.worker.start()
         self.game: Game = Game(content, self.worker, brain.label, SIZE)

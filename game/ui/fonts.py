@@ -1,7 +1,8 @@
 """The game's font: pygame's own, with Chinese, Japanese and Korean drawn from Noto Sans.
 
-pygame's default font has Latin, Greek and Cyrillic letters and nothing else, so a
-villager called 小明, or a model answering in Japanese, came out as a row of empty boxes.
+pygame's default font has Latin, Greek and Cyrillic letters and nothing else, so a model
+answering in Chinese, or villagers whose lines a game-maker wrote in Japanese, came out
+as rows of empty boxes.
 pygame-gui, which the game already needs for the dialogue box, ships Noto Sans SC (Han
 and kana) and Noto Sans KR (Hangul). A line the default font cannot draw whole is drawn
 in the first of those that can, scaled to the default font's line height, so every
@@ -49,27 +50,46 @@ def fallback_paths() -> list[Path]:
 
 
 class _Coverage:
-    """Which characters one font file has glyphs for, asked of FreeType once each."""
+    """Which characters one font file has glyphs for, asked of FreeType once each.
+
+    The answers outlive the FreeType font they came from: one opened before
+    ``pygame.quit()`` is dead after it, so a new one is opened when needed. When FreeType
+    cannot answer at all, every character counts as drawable (the default font's boxes).
+    """
 
     def __init__(self, path: Path | None) -> None:
-        self._font: pygame.freetype.Font | None
-        try:
-            self._font = pygame.freetype.Font(str(path) if path else None, 16)
-        except (pygame.error, OSError) as exc:
-            log.debug("cannot read %s for its glyphs: %s", path or "the default font", exc)
-            self._font = None
+        self.path = path
+        self._font: pygame.freetype.Font | None = None
         self._has: dict[str, bool] = {}
+
+    def _ask(self, ch: str) -> bool | None:
+        """Whether the font has ``ch``; None if FreeType cannot tell."""
+        for _ in range(2):  # once more with a newly opened font, if the old one died
+            try:
+                if self._font is None:
+                    if not pygame.freetype.get_init():
+                        pygame.freetype.init()
+                    self._font = pygame.freetype.Font(str(self.path) if self.path else None, 16)
+                return self._font.get_metrics(ch)[0] is not None
+            except (pygame.error, OSError, RuntimeError) as exc:
+                log.debug("cannot read %s for its glyphs: %s", self.path or "pygame's font", exc)
+                self._font = None
+        return None
 
     def missing(self, text: str) -> int:
         """How many characters of ``text`` the font cannot draw."""
-        font, has = self._font, self._has
-        if font is None:
-            return 0
+        has = self._has
         count = 0
         for ch in text:
             known = has.get(ch)
             if known is None:
-                known = has[ch] = ch.isspace() or font.get_metrics(ch)[0] is not None
+                if ch.isspace():
+                    known = True
+                else:
+                    asked = self._ask(ch)
+                    if asked is None:
+                        continue  # not remembered: FreeType may answer another time
+                    known = has[ch] = asked
             count += not known
         return count
 
@@ -112,16 +132,19 @@ class UIFont(pygame.font.Font):
 
     def _fitting(self, path: Path) -> pygame.font.Font:
         """``path`` at the largest size whose lines are at most :data:`SLACK` pixels taller
-        than the default font's."""
+        than the default font's (found from its height at our size: a large file to open)."""
         limit = self.get_linesize() + SLACK
-        for size in range(self._point_size, 5, -1):
-            font = pygame.font.Font(str(path), size)
-            if font.get_height() <= limit:
-                return font
+        font = pygame.font.Font(str(path), self._point_size)
+        size = self._point_size * limit // max(font.get_height(), 1)
+        while size < self._point_size:
+            font = pygame.font.Font(str(path), max(size, 1))
+            if font.get_height() <= limit or size <= 1:
+                break
+            size -= 1
         return font
 
     def size(self, text: str) -> tuple[int, int]:  # type: ignore[override]
-        font = self._pick(text)
+        font = None if "\n" in text else self._pick(text)
         if font is None:
             return super().size(text)
         return font.size(text)[0], super().size(text)[1]
@@ -134,7 +157,9 @@ class UIFont(pygame.font.Font):
         bgcolor: pygame.typing.ColorLike | None = None,
         wraplength: int = 0,
     ) -> pygame.Surface:
-        font = self._pick(text)
+        # A fallback line is trimmed to one line's height: text of several lines (which
+        # pygame draws on its own) stays with the default font.
+        font = None if wraplength or "\n" in text else self._pick(text)
         if font is None:
             return super().render(text, antialias, color, bgcolor, wraplength)
         drawn = font.render(text, antialias, color, bgcolor, wraplength)
@@ -158,8 +183,7 @@ def gui_runs(text: str) -> list[tuple[str, str | None]]:
     if text.isascii():
         return [(text, None)]
     if not _gui_fonts:
-        gui = _data_file(GUI_FONT_FILE)
-        _gui_fonts.append((None, _Coverage(gui) if gui else _Coverage(None)))
+        _gui_fonts.append((None, _Coverage(_data_file(GUI_FONT_FILE))))
         for name, file in FALLBACKS:
             path = _data_file(file)
             if path is not None:
@@ -179,3 +203,14 @@ def gui_runs(text: str) -> list[tuple[str, str | None]]:
     if run:
         runs.append(("".join(run), current))
     return runs
+
+
+_any_fonts: list[_Coverage] = []  # the default font and the fallbacks
+
+
+def can_draw(ch: str) -> bool:
+    """Whether the default font or one of the fallbacks has a glyph for ``ch``."""
+    if not _any_fonts:
+        _any_fonts.append(_Coverage(None))
+        _any_fonts.extend(_Coverage(path) for path in fallback_paths())
+    return any(not coverage.missing(ch) for coverage in _any_fonts)

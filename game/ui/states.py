@@ -13,6 +13,7 @@ import pygame
 
 from game.sim import messages as m
 from game.ui import dialogue as dlg
+from game.ui.glyphs import drawable
 from game.ui.overlays import fit_within, help_card, quit_card
 from game.world import PLAYER_NAME, Facing
 
@@ -184,8 +185,9 @@ class DialogueState(State):
         action = game.dialogue.handle_event(event)
         conversation_id = self.conversation_id
         if isinstance(action, dlg.SendText):
-            game.dialogue.add_message(PLAYER_NAME, action.text, True)
-            game.feed.add(game.hud_state.turn, PLAYER_NAME, action.text)  # both sides of it
+            shown = drawable(action.text)
+            game.dialogue.add_message(PLAYER_NAME, shown, True)
+            game.feed.add(game.hud_state.turn, PLAYER_NAME, shown)  # both sides of it
             if conversation_id is not None:
                 game.send(m.PlayerSays(conversation_id, action.text))
         elif isinstance(action, dlg.CloseDialogue):
