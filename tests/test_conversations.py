@@ -241,7 +241,9 @@ def test_two_who_ask_each_other_at_once_talk_once_and_nobody_is_warned(tmp_path,
     assert [(e.initiator, e.partner) for e in rec.of(m.ConversationStarted)] == [("Ada", "Bjorn")]
     assert list(sim.warnings) == []
     assert any(
-        r.levelname == "INFO" and "Bjorn: already talked with Ada this turn" in r.getMessage()
+        r.levelname == "INFO"
+        and "Bjorn: start_conversation_with(Ada) not needed: they talked this turn"
+        in r.getMessage()
         for r in caplog.records
     )
     bjorn = log_text(sim, "Bjorn").split("\n\n")
@@ -252,6 +254,22 @@ def test_two_who_ask_each_other_at_once_talk_once_and_nobody_is_warned(tmp_path,
     assert bjorn.index(entry) > next(i for i, b in enumerate(bjorn) if b.startswith("### Conv"))
     acted = [e.text for e in rec.of(m.Acted) if e.name == "Bjorn"]
     assert "has already talked with Ada this turn" in acted
+
+
+def test_a_villager_who_walks_off_and_then_asks_to_talk_is_warned(tmp_path, caplog) -> None:
+    """Bjorn was beside Ada when she decided, but her own answer walks her away first: the
+    talk it then asks for is her brain's mistake, not the village moving on."""
+    spawns = {"Ada": (5, 1), "Bjorn": (6, 1), "Cora": (9, 5)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    answer = 'move_to(1, 6)\nstart_conversation_with(Bjorn, "Morning!")'
+    caplog.set_level(logging.INFO, logger="hamlet.sim")
+    with LLMServer(lambda r: Reply(content=answer if npc_of(r) == "Ada" else "wait()")) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert sim.npcs["Ada"].could_talk_to == ("Bjorn",)
+    (warning,) = [w for w in sim.warnings if "start_conversation_with" in w]
+    assert warning.startswith("Ada: start_conversation_with(Bjorn) skipped: Bjorn is not adjacent")
+    assert not [r for r in caplog.records if "no longer possible" in r.getMessage()]
 
 
 def test_prompt_of_a_conversation_has_history_and_rules(tiny_content, tmp_path) -> None:

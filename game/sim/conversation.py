@@ -209,15 +209,21 @@ class ConversationManager:
         """
         sim = self.sim
         who = "the player" if name == PLAYER_NAME else name
-        if self.last_talked.get(frozenset({initiator, name})) == sim.turn:
+        state = sim.npcs[initiator]
+        # Offered when it decided, and it has not walked off since (a reply that walks
+        # away and then asks to talk is the brain's own doing).
+        offered = name in state.could_talk_to and (
+            state.entry is None or state.entry[0] == sim.world.entities[initiator].pos
+        )
+        asked = f"{initiator}: start_conversation_with({name})"
+        if offered and self.last_talked.get(frozenset({initiator, name})) == sim.turn:
             sim.note(initiator, f"- Had already talked with {who} this turn.")
             sim.act_line(initiator, f"has already talked with {who} this turn")
-            log.info("turn %d: %s: already talked with %s this turn", sim.turn, initiator, name)
+            log.info("turn %d: %s not needed: they talked this turn", sim.turn, asked)
             return
         sim.note(initiator, f"- Wanted to talk with {who}, but {problem}.")
         sim.act_line(initiator, f"cannot talk with {who}: {problem}")
-        asked = f"{initiator}: start_conversation_with({name})"
-        if name in sim.npcs[initiator].could_talk_to:
+        if offered:
             moved_on = "turn %d: %s no longer possible when it came to act: %s"
             log.info(moved_on, sim.turn, asked, problem)
         else:

@@ -569,10 +569,14 @@ class Simulation:
             state.destination = None
             if crowded:
                 short = counted(crowded, "tile")
-                self.note(
-                    name, f"- Walked towards {towards}; people stood about it, so I stopped "
-                    f"{short} short."
-                )
+                if to_place.startswith("out of "):  # people round the door it makes for
+                    self.note(name, f"- Set off {to_place}; people stood in the way, so I "
+                              f"stopped {short} short.")
+                else:
+                    self.note(
+                        name, f"- Walked towards {towards}; people stood about it, so I stopped "
+                        f"{short} short."
+                    )
                 near = place.removeprefix("near ")
                 entity.activity = "standing about" if "(" in place else f"standing near {near}"
             else:
