@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from game.world import PLAYER_NAME, Entity, Facing, World, build_world
+from game.world.world import Perception, Seen
 
 
 def test_spawns_placed(tiny_content) -> None:
@@ -95,6 +96,20 @@ def test_perception_sees_within_range_nearest_first(tiny_content) -> None:
     world.entities["Ada"].vision_range = 1
     p = world.perceive("Ada")
     assert [s.name for s in p.seen] == ["Bjorn"]
+    # Every field in its place (perception builds both named tuples field by field).
+    assert p._asdict() == {
+        "name": "Ada",
+        "pos": (5, 1),
+        "tile": "grass",
+        "here": None,
+        "near": p.near,
+        "seen": (Seen("Bjorn", (6, 1), 1, "standing about", False),),
+        "adjacent": ("Bjorn",),
+        "landmarks": p.landmarks,
+        "vision_range": 1,
+        "map_size": (12, 8),
+    }
+    assert isinstance(p, Perception) and isinstance(p.seen[0], Seen)
 
 
 def test_perception_names_the_place(tiny_content) -> None:
