@@ -133,3 +133,26 @@ def test_a_villager_answering_in_chinese_reads_in_the_dialogue_box(tiny_content,
         finally:
             h.close()
     assert [str(w.message) for w in caught if "font" in str(w.message).lower()] == []
+
+
+def test_a_village_written_in_chinese_loads_its_fonts_before_the_first_frame(tmp_path) -> None:
+    """Lines written in Chinese and Korean in the NPC files: the fallbacks are open when the
+    game starts, not loaded (a tenth of a second) when the first such line shows."""
+    from conftest import write_village
+
+    from game.content.loader import load_content
+
+    map_file, npc_dir = write_village(tmp_path / "v", {"Ada": (5, 1), "Bjorn": (6, 1)})
+    ada = npc_dir / "ada.yaml"
+    text = ada.read_text(encoding="utf-8")
+    ada.write_text(text.replace("Lovely weather for frogs.", "今天天气很好。 안녕하세요"))
+    content = load_content(map_file, npc_dir)
+    with LLMServer(lambda r: Reply(content="wait()")) as server:
+        h = Harness(content, loopback_brain(server.base_url), tmp_path / "logs")
+        try:
+            game = h.game
+            loaded = [f for _, _, f in game.font._fallbacks if f is not None]
+            assert len(loaded) == 2  # Noto Sans SC for the Chinese, KR for the Korean
+            assert game.dialogue._fonts_loaded == {"noto_sans_sc", "noto_sans_kr"}
+        finally:
+            h.close()

@@ -18,7 +18,7 @@ from game.ui.actors import Actors
 from game.ui.bubbles import SpeechBubbles
 from game.ui.camera import Camera
 from game.ui.dialogue import DialogueBox, GameUIManager
-from game.ui.fonts import UIFont
+from game.ui.fonts import UIFont, unusual_characters
 from game.ui.glyphs import drawable
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
 from game.ui.map_render import MapLayer
@@ -90,6 +90,18 @@ class Game:
 
         self.bubbles = SpeechBubbles(self.font)
         self.dialogue = DialogueBox(self.manager, self.view)
+        # A village written in Chinese, Japanese or Korean loads those fonts before the
+        # first frame, not when its first line is said.
+        written = unusual_characters(
+            text
+            for npc in content.npcs
+            for text in (npc.description, *npc.knowledge, *npc.lines.greetings,
+                         *npc.lines.farewells, *npc.lines.small_talk)
+        )
+        if written:
+            for font in (self.font, self.small_font):
+                font.prepare(written)
+            self.dialogue.prepare(written)
         self.hud_state = HudState(map_name=content.map.name, brain=brain_label)
         self.hud = Hud(self.small_font, w)
         self.feed = Feed(self.small_font)

@@ -336,6 +336,10 @@ class DialogueBox:
         self._grow_area(area, inner_w)
         self.scroll_to_bottom()
 
+    def prepare(self, text: str) -> None:
+        """Load now the fonts messages like ``text`` will need (see :meth:`_load_fonts_for`)."""
+        self._load_fonts_for(text)
+
     def _load_fonts_for(self, text: str) -> None:
         """Load the fonts ``text`` needs beyond the theme's, before a box asks for them:
         asked for unloaded, pygame-gui loads them anyway but warns on stderr."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 import pygame
@@ -143,6 +144,12 @@ class UIFont(pygame.font.Font):
             size -= 1
         return font
 
+    def prepare(self, text: str) -> None:
+        """Load now the fallbacks the characters of ``text`` need: opening one takes a
+        tenth of a second, which in the middle of play is a stall of several frames."""
+        for ch in set(text):
+            self._pick(ch)
+
     def size(self, text: str) -> tuple[int, int]:  # type: ignore[override]
         font = None if "\n" in text else self._pick(text)
         if font is None:
@@ -214,3 +221,8 @@ def can_draw(ch: str) -> bool:
         _any_fonts.append(_Coverage(None))
         _any_fonts.extend(_Coverage(path) for path in fallback_paths())
     return any(not coverage.missing(ch) for coverage in _any_fonts)
+
+
+def unusual_characters(texts: Iterable[str]) -> str:
+    """Each character of ``texts`` beyond ASCII, once: what fonts to load may depend on."""
+    return "".join(sorted({ch for text in texts if not text.isascii() for ch in text}))
