@@ -54,13 +54,25 @@ def _positive(kind: Callable[[str], float], *, zero: bool = True) -> Callable[[s
     return parse
 
 
-def _url(text: str) -> str:
-    """A server's base URL: http(s)://host[:port][/path]."""
-    parts = urllib.parse.urlsplit(text.strip())
+def url_problem(text: str) -> str | None:
+    """What is wrong with a server's base URL (http(s)://host[:port][/path]), or None."""
+    expected = f"expected a URL such as http://localhost:11434/v1, got {text!r}"
+    try:
+        parts = urllib.parse.urlsplit(text.strip())
+        port = parts.port  # a port that is not a number from 0 to 65535 raises
+    except ValueError:
+        return f"{expected}: the port must be a number from 1 to 65535"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(
-            f"expected a URL such as http://localhost:11434/v1, got {text!r}"
-        )
+        return expected
+    if port == 0:
+        return f"{expected}: the port must be a number from 1 to 65535"
+    return None
+
+
+def _url(text: str) -> str:
+    problem = url_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return text.strip()
 
 
@@ -239,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: {note}", file=sys.stderr)
         return 0
 
+    from_env = os.environ.get("OPENAI_BASE_URL")
+    if from_env and not args.base_url and not args.offline and url_problem(from_env):
+        print(f"OPENAI_BASE_URL: {url_problem(from_env)}", file=sys.stderr)
+        return EXIT_BAD_USAGE
     brain, which, model = choose_brain(args)
     print(which)
     log_dir = args.log_dir or default_log_dir()

@@ -234,6 +234,12 @@ def test_headless_says_once_why_the_model_fails_and_exits_3_when_nothing_worked(
         ("--log-dir", "", "expected a folder, got an empty name"),
         ("--base-url", "not-a-url", "expected a URL such as http://localhost:11434/v1"),
         ("--base-url", "ftp://example.invalid/v1", "expected a URL"),
+        ("--base-url", "http://127.0.0.1:99999/v1", "expected a URL such as"),
+        *[
+            ("--base-url", url, f"expected a URL such as http://localhost:11434/v1, got {url!r}: "
+             "the port must be a number from 1 to 65535")
+            for url in ("http://127.0.0.1:1143x/v1", "http://127.0.0.1:0/v1")
+        ],
     ],
 )
 def test_numbers_and_urls_that_cannot_work_are_refused_up_front(
@@ -243,6 +249,19 @@ def test_numbers_and_urls_that_cannot_work_are_refused_up_front(
         build_parser().parse_args([flag, value])
     assert stop.value.code == 2
     assert f"argument {flag}: {said}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/v1", "127.0.0.1:8080"])
+def test_a_base_url_from_the_environment_that_cannot_work_is_one_line_and_exit_2(
+    url: str, tmp_path
+) -> None:
+    """It was a 210-line traceback from inside the first turn, and exit 0."""
+    result = headless("--turns", "1", "--log-dir", str(tmp_path), env={"OPENAI_BASE_URL": url})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"OPENAI_BASE_URL: expected a URL such as http://localhost:11434/v1, got {url!r}"
+        + (": the port must be a number from 1 to 65535" if "99999" in url else "")
+    ]
 
 
 def test_headless_shows_what_the_world_refused(tmp_path) -> None:
