@@ -846,3 +846,27 @@ def test_a_plain_move_to_reads_as_the_general_rules_read_it(x: int, y: int) -> N
     bulleted = parse_directives(f"- {line}", who="Ada")
     assert plain == bulleted
     assert plain.directives == (MoveTo(x, y),) and plain.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<think>\nmove_to(0, 0) is too far.\nmove_to(0, 0)\n</think>\nwait()", (Wait(),)),
+        ('<THINKING>say("x")</THINKING>\nmove_to(1, 2)', (MoveTo(1, 2),)),
+        # The opening tag was in the prompt's template: all up to the closing one is thinking.
+        ('So I should move_to(0, 0)\nmove_to(0, 0)\n</think>\n\nsay("Hi")', (Say("Hi"),)),
+        # Cut off while still thinking: what came before stands, the rest is dropped.
+        ('wait()\n<think>\nsay("hmm")', (Wait(),)),
+        ("I think so.\nwait()", (Wait(),)),  # the word alone is not a tag
+    ],
+)
+def test_a_reasoning_models_thinking_is_never_acted_on(text: str, expected) -> None:
+    result = parse_directives(text, who="Bo")
+    assert result.directives == expected
+    assert result.warnings == ()
+
+
+def test_a_conversation_reply_after_thinking_is_the_line_said() -> None:
+    reply = '<think>\nend_conversation()? No, be kind.\nend_conversation()\n</think>\nsay("Morning!")'
+    assert parse_reply(reply, who="Bo") == (Say("Morning!"), ())
+    assert not says_then_ends(reply)

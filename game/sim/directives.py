@@ -8,6 +8,10 @@ A brain (an LLM or the offline scripted brain) answers each turn with lines like
 
 The parser is **tolerant in form, strict in meaning, and never raises**.
 
+A reasoning model's thinking is not part of its answer: everything up to the last
+``</think>`` is dropped, and so is an unclosed ``<think>`` and all after it (also
+``<thinking>``). A model thinking "move_to(0, 0) is too far" must not be walked there.
+
 Form tolerance (per line):
 
 * code fence lines (```` ``` ```` or ``~~~``, with or without a language tag) are skipped;
@@ -442,12 +446,27 @@ def _parse_line(line: str) -> _Outcome:
     return _PROSE
 
 
+_THINK_END = re.compile(r"</think(?:ing)?>", re.IGNORECASE)
+_THINK_START = re.compile(r"<think(?:ing)?>", re.IGNORECASE)
+
+
+def without_thinking(text: str) -> str:
+    """``text`` without a reasoning model's thinking (see the module docstring)."""
+    if "think" not in text and "THINK" not in text:
+        return text
+    ends = list(_THINK_END.finditer(text))
+    if ends:
+        text = text[ends[-1].end() :]
+    start = _THINK_START.search(text)
+    return text[: start.start()] if start else text
+
+
 def _lines(text: object) -> list[str]:
     if text is None:
         return []
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    return str(text).splitlines()
+    return without_thinking(str(text)).splitlines()
 
 
 def _cap_warnings(who: str, warnings: list[str]) -> list[str]:
