@@ -96,10 +96,10 @@ def run_headless(
     except KeyboardInterrupt:
         if sim.turns_played < sim.turn:
             played = f"{sim.turns_played} whole turn{'s' if sim.turns_played != 1 else ''}"
-            print(f"Interrupted during turn {sim.turn}; {played} played.", file=out)
+            printer.say(f"Interrupted during turn {sim.turn}; {played} played.")
         else:
-            print(f"Interrupted after turn {sim.turn}.", file=out)
-        print(f"Logs: {log_dir}", file=out)
+            printer.say(f"Interrupted after turn {sim.turn}.")
+        printer.say(f"Logs: {log_dir}")
         return 130
     finally:
         unsettle()
@@ -107,13 +107,13 @@ def run_headless(
         print(f"Output closed: stopped after turn {sim.turn}. Logs: {log_dir}", file=sys.stderr)
         return 0
     totals = sim.usage.totals()
-    print(
+    # Through the printer: a reader gone after the last turn's lines (| head) is not an error.
+    printer.say(
         f"Ran {counted(sim.turn, 'turn')}: {counted(totals.calls, 'brain call')}, "
         f"{totals.failures} failed, {counted(totals.total_tokens, 'token')}, "
-        f"{counted(sim.conversations.finished_count, 'conversation')}.",
-        file=out,
+        f"{counted(sim.conversations.finished_count, 'conversation')}."
     )
-    print(f"Logs: {log_dir}", file=out)
+    printer.say(f"Logs: {log_dir}")
     if totals.calls and totals.failures == totals.calls:
         print(f"Every model call failed: see {log_dir / 'hamlet.log'}.", file=sys.stderr)
         return EXIT_MODEL_FAILED

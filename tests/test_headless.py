@@ -176,6 +176,29 @@ def test_headless_output_piped_into_head_stops_quietly_with_whole_logs(tmp_path)
         assert text.endswith("\n\n"), log  # whole entries only
 
 
+def test_a_reader_gone_after_the_last_turn_is_no_error_either(tmp_path) -> None:
+    """``| head`` that takes exactly the turns' lines: the summary after them meets a
+    closed pipe. The last turn ends with the turn interval's pause, so the reader is
+    surely gone by the time the summary is written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    command = [sys.executable, str(ROOT / "main.py"), "--headless", "--turns", "2"]
+    child = subprocess.Popen(
+        [*command, "--turn-interval", "1.5", "--log-dir", str(tmp_path / "logs")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    while not child.stdout.readline().startswith("[T2]"):
+        pass
+    time.sleep(0.5)  # the rest of turn 2's lines, all written at once unpaced
+    child.stdout.close()
+    err = child.stderr.read()
+    assert child.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "Error" not in err, err
+
+
 def free_port() -> int:
     import socket
 
