@@ -156,6 +156,20 @@ def test_a_walk_from_inside_a_place_to_just_outside_it_is_a_way_out(tmp_path) ->
     assert sim.world.entities["Ada"].activity == "standing near the hut"
 
 
+def test_told_to_walk_onto_someone_beside_it_a_villager_stays_put(tmp_path) -> None:
+    """Bjorn, beside Ada, is told to move_to her tile: he is already as near as anyone can
+    be, and stays (he used to step away to another tile beside her, and round her again
+    each turn)."""
+    spawns = {"Ada": (5, 1), "Bjorn": (6, 1), "Cora": (9, 5)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    with LLMServer(by_npc({"Bjorn": "move_to(5, 1)"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 2)
+    assert sim.world.entities["Bjorn"].pos == (6, 1)
+    assert [e.text for e in rec.of(m.Acted) if e.name == "Bjorn"] == ["stays where it is"] * 2
+    assert "- Stayed where I was, " in log_text(sim, "Bjorn")
+
+
 def test_a_crowd_about_the_goal_counts_as_arriving(tmp_path) -> None:
     """Ada, Bjorn and Dot stand round the tile Cora heads for: she stops beside them."""
     spawns = {"Ada": (8, 6), "Bjorn": (9, 5), "Dot": (10, 6), "Cora": (1, 6)}

@@ -475,7 +475,7 @@ class Simulation:
             return
         goal: Pos | None = target
         if not world.can_enter(target) and target != entity.pos:
-            goal = world.nearest_free(target, radius=1)
+            goal = world.nearest_free(target, radius=1, mine=entity.pos)
         if goal is None:
             reason = world.can_enter(target).reason
             self.warn(f"{name}: move_to({target[0]}, {target[1]}) unreachable ({reason}); skipped")

@@ -428,20 +428,31 @@ class World:
                 return path
         return None
 
-    def nearest_free(self, pos: Pos, *, radius: int = 2, exclude: Iterable[Pos] = ()) -> Pos | None:
-        """The free walkable tile closest to ``pos`` (itself if free), within ``radius``."""
+    def nearest_free(
+        self,
+        pos: Pos,
+        *,
+        radius: int = 2,
+        exclude: Iterable[Pos] = (),
+        mine: Pos | None = None,
+    ) -> Pos | None:
+        """The free walkable tile closest to ``pos`` (itself if free), within ``radius``.
+
+        ``mine`` is the tile of the one asking: free to it, and its pick among tiles as
+        close (a villager beside someone it walks up to stays where it is).
+        """
         skip = set(exclude)
-        best: tuple[int, int, Pos] | None = None
+        best: tuple[int, int, bool, Pos] | None = None
         occupied, walkable = self._occupant, self.grid.walkable
         for dy in range(-radius, radius + 1):
             for dx in range(-radius, radius + 1):
                 cand = (pos[0] + dx, pos[1] + dy)
-                if cand in skip or cand in occupied or not walkable(cand):
+                if cand in skip or (cand in occupied and cand != mine) or not walkable(cand):
                     continue  # as can_enter, without saying why not
-                key = (chebyshev(cand, pos), manhattan(cand, pos), cand)
+                key = (chebyshev(cand, pos), manhattan(cand, pos), cand != mine, cand)
                 if best is None or key < best:
                     best = key
-        return best[2] if best else None
+        return best[3] if best else None
 
     # ---- spatial index ----------------------------------------------------------
 
