@@ -121,6 +121,15 @@ def test_conversation_is_capped(tiny_content, tmp_path) -> None:
     assert not sim.gate.paused
 
 
+def test_a_talk_capped_at_one_line_says_so_in_the_singular(tiny_content, tmp_path) -> None:
+    with LLMServer(scripted(replies=['say("never said")'])) as server:
+        sim, rec = make_sim(
+            tiny_content, loopback_brain(server.base_url), tmp_path, max_exchanges=1
+        )
+        run(sim, 1)
+    assert rec.of(m.ConversationEnded)[0].ended_by == "the limit of 1 line"
+
+
 def test_failing_brain_ends_with_a_fallback_line(tiny_content, tmp_path) -> None:
     for fault in ("http_500", "hang", "malformed", "empty"):
         replies = ['say("Frogs?")', Reply(fault=fault)]

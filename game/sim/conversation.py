@@ -243,7 +243,7 @@ class ConversationManager:
             speaker = b
             while True:
                 if len(conv.history) >= cap:
-                    conv.ended_by = f"the limit of {cap} lines"
+                    conv.ended_by = f"the limit of {counted(cap, 'line')}"
                     break
                 reply = await self._reply(conv, speaker)
                 if isinstance(reply, Say):
