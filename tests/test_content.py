@@ -312,6 +312,19 @@ def test_a_blank_line_inside_the_grid_is_named(tmp_path: Path) -> None:
     expect_problem(tmp_path, "maps/village.yaml: grid: line 6 of the grid is blank")
 
 
+def test_a_map_too_large_to_start_is_refused_with_its_size(tmp_path: Path) -> None:
+    """A 3,000 x 3,000 map took half a minute and 2 GB before anything showed."""
+    write_village(tmp_path)
+    map_path = tmp_path / "maps" / "village.yaml"
+    text = map_path.read_text()
+    wide = "  T" + "." * 598 + "T\n"
+    map_path.write_text(text.replace("  T..........T\n", wide))
+    err = expect_problem(
+        tmp_path, "maps/village.yaml: grid: the map is 600 x 8 tiles; at most 500 x 500 is allowed"
+    )
+    assert err.count("problem") == 1 and "row " not in err  # not a complaint per ragged row
+
+
 def test_a_long_first_row_is_the_one_reported(tmp_path: Path) -> None:
     write_village(tmp_path, map_text=TINY_MAP.replace("  TTTTTTTTTTTT\n", "  TTTTTTTTTTTTT\n", 1))
     err = expect_problem(tmp_path, "grid: row 0 has 13 tiles, expected 12 like the rest")

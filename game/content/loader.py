@@ -218,7 +218,23 @@ def _validate(model: type[M], data: dict[str, Any], shown: str) -> tuple[M | Non
         ]
 
 
+# Tiles along a side, at most. A 500 x 500 map starts in a few seconds; at 3,000 x 3,000
+# the game took half a minute and 2 GB before the first turn, showing nothing meanwhile.
+MAX_MAP_SIDE = 500
+
+
 def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
+    rows = spec.rows
+    width, height = max(map(len, rows), default=0), len(rows)
+    if width > MAX_MAP_SIDE or height > MAX_MAP_SIDE:
+        side = MAX_MAP_SIDE
+        return [
+            Problem(
+                shown,
+                "grid",
+                f"the map is {width} x {height} tiles; at most {side} x {side} is allowed",
+            )
+        ]
     problems: list[Problem] = []
     lines = spec.grid.splitlines()
     filled = [i for i, line in enumerate(lines) if line.strip()]
