@@ -145,13 +145,39 @@ def test_failing_brain_ends_with_a_fallback_line(tiny_content, tmp_path) -> None
 
 
 def test_nonsense_reply_ends_the_conversation_gracefully(tiny_content, tmp_path) -> None:
-    replies = ["Well, I suppose frogs are a matter of taste, aren't they."]
+    replies = ['{"action": "say", "text": "frogs"}']
     with LLMServer(scripted(replies=replies)) as server:
         sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
         run(sim, 1)
     said = [(e.name, e.text) for e in rec.of(m.Spoke)]
     assert said == [("Ada", "Have you seen the frogs?"), ("Bjorn", FALLBACK_LINE)]
     assert "Ended by: Bjorn" in log_text(sim, "Ada")
+
+
+def test_a_reply_in_plain_words_is_what_the_villager_says(tiny_content, tmp_path) -> None:
+    """Small models often answer a conversation in prose rather than say(...): the words
+    are said (a label naming the speaker and quotes dropped), and the player is told once."""
+    replies = [
+        "Well, I suppose frogs are a matter of taste, aren't they.",
+        'Ada: "They sing all night, Bjorn."',
+        "end_conversation()",
+    ]
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    said = [(e.name, e.text) for e in rec.of(m.Spoke)]
+    assert said == [
+        ("Ada", "Have you seen the frogs?"),
+        ("Bjorn", "Well, I suppose frogs are a matter of taste, aren't they."),
+        ("Ada", "They sing all night, Bjorn."),
+    ]
+    notices = [e.text for e in rec.of(m.Notice)]
+    assert notices == [
+        "Bjorn answered in plain words rather than say(...); what it wrote is taken as what "
+        "it said."
+    ]
+    assert "- Bjorn: Well, I suppose frogs are a matter of taste" in log_text(sim, "Ada")
+    assert not [w for w in sim.warnings if "no say()" in w]
 
 
 def test_pairs_cool_down_before_talking_again(tiny_content, tmp_path) -> None:

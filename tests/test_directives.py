@@ -870,3 +870,26 @@ def test_a_conversation_reply_after_thinking_is_the_line_said() -> None:
     reply = '<think>\nend_conversation()? No, be kind.\nend_conversation()\n</think>\nsay("Morning!")'
     assert parse_reply(reply, who="Bo") == (Say("Morning!"), ())
     assert not says_then_ends(reply)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Aye, the river's high today.", "Aye, the river's high today."),
+        ('Bo: "Hello there!"', "Hello there!"),
+        ("Bo said: Morning to you.", "Morning to you."),
+        ("是的，小溪今天涨水了。", "是的，小溪今天涨水了。"),
+        ("<think>be brief</think>\nFine day.", "Fine day."),
+        ("Fine day.\nFor frogs.", "Fine day. For frogs."),
+        ('{"action": "say", "text": "hi"}', None),  # JSON is not speech
+        ("say(hello", None),  # a call gone wrong is not speech
+        ("I think I will move_to (3, 4)", None),
+        ("one\ntwo\nthree\nfour", None),  # more than a sentence or two
+        ("...", None),
+        ("", None),
+    ],
+)
+def test_a_conversation_reply_in_plain_words_is_read_as_speech(text: str, said) -> None:
+    from game.sim.directives import prose_line
+
+    assert prose_line(text, speaker="Bo") == said

@@ -23,6 +23,7 @@ from game.sim.directives import (
     as_shown,
     clean_text,
     parse_reply,
+    prose_line,
     says_then_ends,
 )
 from game.sim.pause import CONVERSATION, DIALOGUE
@@ -313,7 +314,17 @@ class ConversationManager:
             conv.leaving = speaker
         for warning in warnings:
             sim.warn(warning)
-        if answer is None:
+        spoken = prose_line(reply.text, speaker=speaker) if answer is None else None
+        if spoken:
+            # Words without say(...): small models often answer so. They are what it said.
+            answer = Say(spoken)
+            log.info("turn %d: %s answered in plain words, taken as said", sim.turn, speaker)
+            sim.notice_once(
+                "prose reply",
+                f"{speaker} answered in plain words rather than say(...); what it wrote is "
+                "taken as what it said.",
+            )
+        elif answer is None:
             sim.warn(
                 f"{speaker}: no say() or end_conversation() in the reply "
                 f"{as_shown(reply.text)}; ending it"

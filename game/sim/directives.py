@@ -551,8 +551,8 @@ def parse_reply(
     Other directives before it are ignored with a warning; malformed lines are warned
     about as in :func:`parse_directives`. A reply with no such directive -- including a
     plain sentence such as ``Hello there!`` or ``Bjorn: "Hello there!"`` where the model
-    forgot the syntax -- gives ``None`` (the caller decides what to do; no warning is
-    added for that here).
+    forgot the syntax -- gives ``None`` (the caller decides what to do, see
+    :func:`prose_line`; no warning is added for that here).
     """
     speaker = _speaker(who)
     try:
@@ -570,6 +570,33 @@ def parse_reply(
         return answer, tuple(_cap_warnings(speaker, warnings))
     except Exception as exc:  # noqa: BLE001 - the contract is to never raise
         return None, (f"{speaker}: could not read the reply ({type(exc).__name__})",)
+
+
+_PROSE_LINES = 3  # a spoken reply in prose is a sentence or two, maybe broken over lines
+_NOT_SPEECH = re.compile(r"^\s*([{\[<`~]|```)|\w\s*\(")  # JSON, markup, code, calls
+_SPEAKER_LABEL = re.compile(r"^\s*[\w' -]{1,24}(?: says| said)?\s*:\s*", re.IGNORECASE)
+
+
+def prose_line(text: str | None, *, speaker: str = "") -> str | None:
+    """A conversation reply written as plain words, as the line it says; else None.
+
+    Small models often answer a conversation in prose (``Aye, the river's high today.``)
+    instead of ``say(...)``. Up to three short lines of words with no call, JSON, markup
+    or code in them are taken as the line said: quotes and a leading ``Bram:`` or
+    ``Bram said:`` are dropped, and it is cleaned and capped like any message. Never raises.
+    """
+    try:
+        lines = [line for line in _lines(text) if line.strip()]
+        if not lines or len(lines) > _PROSE_LINES or any(_NOT_SPEECH.search(x) for x in lines):
+            return None
+        said = clean_text(" ".join(lines))
+        label = _SPEAKER_LABEL.match(said)
+        if label and (not speaker or speaker.lower() in label.group().lower()):
+            said = said[label.end() :]
+        said = _truncate(clean_text(_unquote(said)), MAX_MESSAGE_CHARS)
+        return said if any(ch.isalpha() for ch in said) else None
+    except Exception:  # noqa: BLE001 - as parse_reply, never raises
+        return None
 
 
 def says_then_ends(text: str | None) -> bool:

@@ -156,6 +156,13 @@ class Simulation:
             hint = " Check the API key."
         self.emit(m.Notice(f"Model call failed ({why}).{hint}"))
 
+    def notice_once(self, kind: str, text: str) -> None:
+        """Tell the player ``text`` (a notice; a ``note:`` line headless), the first time
+        something of this ``kind`` happens in the run."""
+        if kind not in self._told_failures:
+            self._told_failures.add(kind)
+            self.emit(m.Notice(text))
+
     def act_line(self, name: str, text: str) -> None:
         self.emit(m.Acted(self.turn, name, text))
 
@@ -307,15 +314,12 @@ class Simulation:
             )
             self.note(name, "- Could not make up my mind, so I waited.")
             self.npcs[name].why_idle = "its answer held no directive to act on"
-            if "no directive" not in self._told_failures:  # a model that ignores the format
-                self._told_failures.add("no directive")
-                self.emit(
-                    m.Notice(
-                        f"{name}'s answer held no directive to act on, so villagers wait "
-                        "until answers use move_to(x, y), say(...), wait() and the rest, "
-                        f"one per line. It was: {as_shown(reply.text)}"
-                    )
-                )
+            self.notice_once(  # a model that ignores the format
+                "no directive",
+                f"{name}'s answer held no directive to act on, so villagers wait "
+                "until answers use move_to(x, y), say(...), wait() and the rest, "
+                f"one per line. It was: {as_shown(reply.text)}",
+            )
         return result.directives
 
     def decision_request(self, name: str) -> DecisionRequest:
