@@ -67,3 +67,23 @@ def test_the_prompts_read_as_plain_sentences(real_content) -> None:
     text = "\n".join(message["content"] for message in conversation_messages(request))
     assert "Goals: Find the goat; Fix the roof." in text
     assert "At most 1 more line can be said." in text
+
+
+def test_facts_written_in_other_scripts_are_found_by_the_words_asked(real_content) -> None:
+    """Chinese has no spaces between words, so its facts never matched a question: the
+    offline brain shrugged in English at "where is the ladle?" while knowing the answer."""
+    from game.brains.prompts import relevant_knowledge
+
+    persona = real_content.npcs[0].model_copy(
+        update={
+            "knowledge": [
+                "小溪今天很清。",
+                "我的勺子在小溪边丢了，可能是被狐狸叼走的。",
+                "Мельница стоит у реки.",
+                "The café by the mill sells honey cakes.",
+            ]
+        }
+    )
+    assert relevant_knowledge(persona, "勺子在哪里？", 2)[0].startswith("我的勺子")
+    assert relevant_knowledge(persona, "Где мельница?", 1) == ["Мельница стоит у реки."]
+    assert relevant_knowledge(persona, "Is the café open?", 1)[0].startswith("The café")

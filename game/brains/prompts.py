@@ -25,13 +25,26 @@ MAX_HEARD_CHARS = 100  # ...each cut to this length
 DECISION_BUDGET = 2400
 MIN_MEMORY_ROOM = 300  # below this, the situation is told more briefly
 _WORD = re.compile(r"[a-z']{3,}")
+_ANY_WORD = re.compile(r"(?:[^\W\d_]|')+")  # letters of any script: "café", "мельница"
+# Chinese, Japanese and Korean are written without spaces between words: a run of them is
+# matched by its pairs of characters ("小溪" in "我的勺子在小溪边丢了").
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 
 @functools.lru_cache(maxsize=16384)  # the same facts, lines and names come up over and over
 def words(text: str) -> frozenset[str]:
     """Lower-case content words, plural 's' dropped, for cheap keyword matching."""
-    found = (w.removesuffix("'s").strip("'") for w in _WORD.findall(text.lower()))
-    return frozenset(w.rstrip("s") if len(w) > 4 else w for w in found if len(w) >= 3) - STOPWORDS
+    lower = text.lower()
+    pairs: set[str] = set()
+    if lower.isascii():
+        tokens = _WORD.findall(lower)
+    else:
+        for run in _CJK.findall(lower):
+            pairs.update(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
+        tokens = [w for w in _ANY_WORD.findall(_CJK.sub(" ", lower)) if len(w) >= 3]
+    found = (w.removesuffix("'s").strip("'") for w in tokens)
+    kept = {w.rstrip("s") if len(w) > 4 else w for w in found if len(w) >= 3} - STOPWORDS
+    return frozenset(kept | pairs)
 
 
 STOPWORDS = frozenset(
