@@ -201,6 +201,30 @@ def _art_notes(content: Content) -> list[str]:
     ]
 
 
+def _length_notes(content: Content) -> list[str]:
+    """Fields longer than a prompt carries: the model sees only their start."""
+    from game.brains import prompts
+
+    notes = []
+    for npc, file in zip(content.npcs, content.npc_files, strict=True):
+        fields = [
+            ("description", len(npc.description.strip()), prompts.MAX_DESCRIPTION),
+            ("traits", len(", ".join(npc.traits)), prompts.MAX_TRAITS),
+            ("goals", len("; ".join(npc.goals)), prompts.MAX_GOALS),
+            *(
+                (f"knowledge[{i}]", len(fact), prompts.MAX_FACT)
+                for i, fact in enumerate(npc.knowledge)
+            ),
+        ]
+        notes += [
+            f"{file}: {field}: {counted(size, 'character')}; a model's prompt carries only "
+            f"the first {limit}"
+            for field, size, limit in fields
+            if size > limit
+        ]
+    return notes
+
+
 def _reach_notes(content: Content) -> list[str]:
     """Villagers walled in where the player can never walk up to them: spawned inside a
     house with no door, say. It may be meant (a hermit on an island), so only a note."""
@@ -247,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{counted(len(content.map.landmarks), 'landmark')}) and "
             f"{counted(len(content.npcs), 'NPC file')}."
         )
-        for note in [*_art_notes(content), *_reach_notes(content)]:
+        for note in [*_art_notes(content), *_reach_notes(content), *_length_notes(content)]:
             print(f"note: {note}", file=sys.stderr)
         return 0
 

@@ -325,6 +325,19 @@ def test_a_map_too_large_to_start_is_refused_with_its_size(tmp_path: Path) -> No
     assert err.count("problem") == 1 and "row " not in err  # not a complaint per ragged row
 
 
+def test_check_notes_fields_longer_than_a_prompt_carries(tmp_path: Path) -> None:
+    write_village(tmp_path, npcs={"Ada": (5, 1)})
+    path = tmp_path / "npcs" / "ada.yaml"
+    long = "Ada keeps the pond and counts its frogs every morning. " * 12
+    text = path.read_text()
+    path.write_text(text.replace("description: Ada lives", f"description: {long}Ada lives"))
+    result = check(tmp_path / "maps" / "village.yaml", tmp_path / "npcs", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: ")
+    said = "description: 711 characters; a model's prompt carries only the first 300"
+    assert f"note: npcs/ada.yaml: {said}" in result.stderr
+
+
 def test_a_long_first_row_is_the_one_reported(tmp_path: Path) -> None:
     write_village(tmp_path, map_text=TINY_MAP.replace("  TTTTTTTTTTTT\n", "  TTTTTTTTTTTTT\n", 1))
     err = expect_problem(tmp_path, "grid: row 0 has 13 tiles, expected 12 like the rest")

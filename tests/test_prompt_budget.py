@@ -87,3 +87,22 @@ def test_facts_written_in_other_scripts_are_found_by_the_words_asked(real_conten
     assert relevant_knowledge(persona, "勺子在哪里？", 2)[0].startswith("我的勺子")
     assert relevant_knowledge(persona, "Где мельница?", 1) == ["Мельница стоит у реки."]
     assert relevant_knowledge(persona, "Is the café open?", 1)[0].startswith("The café")
+
+
+def test_a_villager_file_with_pages_of_text_still_fits_the_budget(real_content) -> None:
+    """A description of 8,400 characters made a 9,100-character decision prompt: a prompt
+    carries only the start of each long field."""
+    long = "She remembers every flood the village has had, and tells of each at length. " * 110
+    persona = real_content.npcs[0].model_copy(
+        update={
+            "description": long,
+            "traits": ["patient beyond all measure"] * 30,
+            "goals": [long[:400]] * 6,
+            "knowledge": [long[:1500] + " the village square"] * 8,
+        }
+    )
+    memory = "\n".join(f"## Turn {i} at 11,11\n- Waited.\n- Saw: a crowd" for i in range(1, 40))
+    messages = decision_messages(crowded_request(persona, memory))
+    assert sum(len(m["content"]) for m in messages) <= DECISION_BUDGET
+    assert "She remembers every flood" in messages[0]["content"]
+    assert len(messages[0]["content"]) < 1600

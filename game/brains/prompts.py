@@ -100,11 +100,27 @@ def fit_entries(memory: str, room: int) -> str:
     return "\n".join(reversed(kept))
 
 
+# The most of a villager's file a prompt carries, in characters: the files ask for two or
+# three sentences of description and a line per goal, but a file with a page of them
+# must not push a prompt far past its budget (a description of 8,400 characters once
+# made a 9,100-character decision prompt).
+MAX_DESCRIPTION = 300
+MAX_TRAITS = 100
+MAX_GOALS = 300
+MAX_FACT = 160
+
+
+def _facts(facts: list[str]) -> str:
+    return " ".join(_cut(fact, MAX_FACT) for fact in facts)
+
+
 def _persona_block(persona: NpcSpec) -> str:
+    goals = "; ".join(goal.strip().rstrip(".;") for goal in persona.goals)
     return (
-        f"You are {persona.name}, a villager. {persona.description.strip()}\n"
-        f"Traits: {', '.join(persona.traits)}.\n"
-        f"Goals: {'; '.join(goal.strip().rstrip('.;') for goal in persona.goals)}."
+        f"You are {persona.name}, a villager. "
+        f"{_cut(persona.description.strip(), MAX_DESCRIPTION)}\n"
+        f"Traits: {_cut(', '.join(persona.traits), MAX_TRAITS)}.\n"
+        f"Goals: {_cut(goals, MAX_GOALS)}."
     )
 
 
@@ -137,7 +153,7 @@ def decision_messages(req: DecisionRequest) -> list[dict[str, str]]:
     system = "\n".join(
         [
             _persona_block(req.persona),
-            *(["Things you know: " + " ".join(facts)] if facts else []),
+            *(["Things you know: " + _facts(facts)] if facts else []),
             "Decide what you do this turn. Answer ONLY with directives, one per line, "
             f"at most {req.max_directives}:",
             req.directives_help,  # it says who may be talked to, and that it ends the turn
@@ -191,7 +207,7 @@ def conversation_messages(req: ConversationRequest) -> list[dict[str, str]]:
     system = "\n".join(
         [
             _persona_block(req.persona),
-            "Things you know: " + " ".join(facts),
+            "Things you know: " + _facts(facts),
             f"You are in a conversation with {partner}. Stay in character. Be concise: one or "
             "two sentences. Exchange useful information - news, plans, what you know - and "
             "do not make idle small talk. Do not recite coordinates or describe the map. "
