@@ -124,3 +124,25 @@ def test_take_care_is_taken_as_goodbye(real_content) -> None:
     world = build_world(real_content)
     for npc in real_content.npcs:
         assert ask(npc, world, ("Player", "Take care now.")) in npc.lines.farewells
+
+
+def test_the_offline_brain_never_heads_off_the_map(tmp_path) -> None:
+    """Beside the map's edge, a step past a place or a person seen was a tile off the map:
+    'cannot go to (12, 2): off the map', and a warning for the offline brain's own doing."""
+    from conftest import TINY_MAP, write_village
+
+    from game.content.loader import load_content
+
+    field = TINY_MAP.split("grid: |")[0] + (
+        "grid: |\n" + "".join("  " + "." * 8 + "\n" for _ in range(5))
+        + "landmarks:\n  - {name: the stone, x: 0, y: 0, w: 1, h: 1}\n"
+        + "  - {name: the stump, x: 7, y: 4, w: 1, h: 1}\n"
+        + "player_spawn: [4, 2]\n"
+    )
+    spawns = {"Ada": (0, 1), "Bjorn": (7, 3), "Cora": (0, 4), "Dot": (7, 0)}
+    content = load_content(*write_village(tmp_path / "v", spawns, map_text=field))
+    for seed in range(3):
+        sim, rec = make_sim(content, OfflineBrain(seed), tmp_path / str(seed), with_player=False)
+        run(sim, 40)
+        assert not [line for line in rec.acted() if "off the map" in line], seed
+        assert not [w for w in sim.warnings if "off the map" in w], seed

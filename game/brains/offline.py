@@ -148,7 +148,14 @@ class OfflineBrain:
         return BrainReply("\n".join(lines) or "wait()")
 
     def _destination(self, request: DecisionRequest, rng: random.Random) -> tuple[int, int] | None:
-        """A known place (often), or towards someone seen, or a short wander."""
+        """A known place (often), or towards someone seen, or a short wander; on the map."""
+        target = self._somewhere(request, rng)
+        if target is None:
+            return None
+        (x, y), (width, height) = target, request.perception.map_size
+        return (min(max(x, 0), width - 1), min(max(y, 0), height - 1))
+
+    def _somewhere(self, request: DecisionRequest, rng: random.Random) -> tuple[int, int] | None:
         p = request.perception
         choice = rng.random()
         if choice < 0.55 and request.places:
