@@ -151,7 +151,7 @@ def test_a_village_written_in_chinese_loads_its_fonts_before_the_first_frame(tmp
         h = Harness(content, loopback_brain(server.base_url), tmp_path / "logs")
         try:
             game = h.game
-            loaded = [f for _, _, f in game.font._fallbacks if f is not None]
+            loaded = [f for _, f in game.font._fallbacks or () if f is not None]
             assert len(loaded) == 2  # Noto Sans SC for the Chinese, KR for the Korean
             assert game.dialogue._fonts_loaded == {"noto_sans_sc", "noto_sans_kr"}
         finally:

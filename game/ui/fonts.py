@@ -11,6 +11,7 @@ layout built on the default font's sizes (bubbles, names, the feed, the bar) sti
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import logging
 from collections.abc import Iterable
@@ -45,9 +46,10 @@ def fallback_file(name: str) -> Path | None:
     return next((_data_file(file) for n, file in FALLBACKS if n == name), None)
 
 
-def fallback_paths() -> list[Path]:
+@functools.cache
+def fallback_paths() -> tuple[Path, ...]:
     """The fallback fonts that are installed (pygame-gui's own copies)."""
-    return [path for path in map(_data_file, FALLBACK_FILES) if path is not None]
+    return tuple(path for path in map(_data_file, FALLBACK_FILES) if path is not None)
 
 
 class _Coverage:
@@ -95,6 +97,13 @@ class _Coverage:
         return count
 
 
+@functools.cache
+def coverage(path: Path | None) -> _Coverage:
+    """The one record of which characters the font file at ``path`` (None: pygame's own)
+    has: every font of the game at every size, and the dialogue box, share it."""
+    return _Coverage(path)
+
+
 class UIFont(pygame.font.Font):
     """pygame's default font at ``size``, falling back to Noto Sans CJK for lines it
     cannot draw. ``render`` and ``size`` choose the font per line; heights are always the
@@ -103,32 +112,30 @@ class UIFont(pygame.font.Font):
     def __init__(self, size: int) -> None:
         super().__init__(None, size)
         self._point_size = size
-        self._coverage: _Coverage | None = None  # made on the first line not plain ASCII
-        self._fallbacks: list[tuple[_Coverage, Path, pygame.font.Font | None]] = []
+        self._fallbacks: list[tuple[Path, pygame.font.Font | None]] | None = None  # when needed
 
     def _pick(self, text: str) -> pygame.font.Font | None:
         """The fallback to draw ``text`` in, or None for the default font."""
         if text.isascii():
             return None
-        if self._coverage is None:
-            self._coverage = _Coverage(None)
-            self._fallbacks = [(_Coverage(path), path, None) for path in fallback_paths()]
-        missing = self._coverage.missing(text)
+        missing = coverage(None).missing(text)
         if not missing:
             return None
+        if self._fallbacks is None:
+            self._fallbacks = [(path, None) for path in fallback_paths()]
         best, best_missing = -1, missing
-        for i, (coverage, _, _) in enumerate(self._fallbacks):
-            left = coverage.missing(text)
+        for i, (path, _) in enumerate(self._fallbacks):
+            left = coverage(path).missing(text)
             if left < best_missing:
                 best, best_missing = i, left
             if not left:
                 break
         if best < 0:
             return None  # nothing draws it better: the default font's boxes
-        coverage, path, font = self._fallbacks[best]
+        path, font = self._fallbacks[best]
         if font is None:
             font = self._fitting(path)
-            self._fallbacks[best] = (coverage, path, font)
+            self._fallbacks[best] = (path, font)
         return font
 
     def _fitting(self, path: Path) -> pygame.font.Font:
@@ -177,7 +184,14 @@ class UIFont(pygame.font.Font):
         return drawn.subsurface((0, trim, drawn.get_width(), height)).copy()
 
 
-_gui_fonts: list[tuple[str | None, _Coverage]] = []  # the dialogue box's, then fallbacks
+@functools.cache
+def _gui_fonts() -> tuple[tuple[str | None, _Coverage], ...]:
+    """pygame-gui's name and coverage of the dialogue box's font (None), then the fallbacks."""
+    fallbacks = ((name, _data_file(file)) for name, file in FALLBACKS)
+    return (
+        (None, coverage(_data_file(GUI_FONT_FILE))),
+        *((name, coverage(path)) for name, path in fallbacks if path is not None),
+    )
 
 
 def gui_runs(text: str) -> list[tuple[str, str | None]]:
@@ -189,19 +203,14 @@ def gui_runs(text: str) -> list[tuple[str, str | None]]:
     """
     if text.isascii():
         return [(text, None)]
-    if not _gui_fonts:
-        _gui_fonts.append((None, _Coverage(_data_file(GUI_FONT_FILE))))
-        for name, file in FALLBACKS:
-            path = _data_file(file)
-            if path is not None:
-                _gui_fonts.append((name, _Coverage(path)))
+    fonts = _gui_fonts()
     runs: list[tuple[str, str | None]] = []
     run: list[str] = []
     current: str | None = None
     for ch in text:
         font = current
         if not ch.isspace():
-            font = next((n for n, cov in _gui_fonts if not cov.missing(ch)), None)
+            font = next((n for n, cov in fonts if not cov.missing(ch)), None)
         if font != current and run:
             runs.append(("".join(run), current))
             run = []
@@ -212,15 +221,9 @@ def gui_runs(text: str) -> list[tuple[str, str | None]]:
     return runs
 
 
-_any_fonts: list[_Coverage] = []  # the default font and the fallbacks
-
-
 def can_draw(ch: str) -> bool:
     """Whether the default font or one of the fallbacks has a glyph for ``ch``."""
-    if not _any_fonts:
-        _any_fonts.append(_Coverage(None))
-        _any_fonts.extend(_Coverage(path) for path in fallback_paths())
-    return any(not coverage.missing(ch) for coverage in _any_fonts)
+    return any(not coverage(path).missing(ch) for path in (None, *fallback_paths()))
 
 
 def unusual_characters(texts: Iterable[str]) -> str:
