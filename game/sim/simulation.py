@@ -124,7 +124,7 @@ class Simulation:
         self.conversations = ConversationManager(self)
         self.warnings: deque[str] = deque(maxlen=KEEP_WARNINGS)  # the latest, for tests
         self.warning_count = 0
-        self._told_failures: set[str] = set()  # kinds of failed model call told the player
+        self._told: set[str] = set()  # kinds of trouble told the player (notice_once)
         self.directives_help = describe_directives()
 
     # ---- events and bookkeeping -----------------------------------------------------
@@ -144,9 +144,6 @@ class Simulation:
         self.record_usage(name, exc.usage, failed=True)
         why = f"{exc.kind}: {exc.detail}" if exc.detail else exc.kind
         self.warn(f"{name}: brain failed ({why}); {outcome}")
-        if exc.kind in self._told_failures:
-            return
-        self._told_failures.add(exc.kind)
         hint = ""
         if exc.kind == "connection":
             hint = f" Is the model server for {self.brain.label} running?"
@@ -154,13 +151,13 @@ class Simulation:
             hint = " Check the model name, and that the base URL ends in /v1."
         elif exc.kind in ("http 401", "http 403"):
             hint = " Check the API key."
-        self.emit(m.Notice(f"Model call failed ({why}).{hint}"))
+        self.notice_once(exc.kind, f"Model call failed ({why}).{hint}")
 
     def notice_once(self, kind: str, text: str) -> None:
         """Tell the player ``text`` (a notice; a ``note:`` line headless), the first time
         something of this ``kind`` happens in the run."""
-        if kind not in self._told_failures:
-            self._told_failures.add(kind)
+        if kind not in self._told:
+            self._told.add(kind)
             self.emit(m.Notice(text))
 
     def act_line(self, name: str, text: str) -> None:
