@@ -203,26 +203,15 @@ def _art_notes(content: Content) -> list[str]:
 
 def _length_notes(content: Content) -> list[str]:
     """Fields longer than a prompt carries: the model sees only their start."""
-    from game.brains import prompts
+    from game.brains.prompts import persona_fields
 
-    notes = []
-    for npc, file in zip(content.npcs, content.npc_files, strict=True):
-        fields = [
-            ("description", len(npc.description.strip()), prompts.MAX_DESCRIPTION),
-            ("traits", len(", ".join(npc.traits)), prompts.MAX_TRAITS),
-            ("goals", len("; ".join(npc.goals)), prompts.MAX_GOALS),
-            *(
-                (f"knowledge[{i}]", len(fact), prompts.MAX_FACT)
-                for i, fact in enumerate(npc.knowledge)
-            ),
-        ]
-        notes += [
-            f"{file}: {field}: {counted(size, 'character')}; a model's prompt carries only "
-            f"the first {limit}"
-            for field, size, limit in fields
-            if size > limit
-        ]
-    return notes
+    return [
+        f"{file}: {field}: {counted(len(text), 'character')}; a model's prompt carries only "
+        f"the first {limit}"
+        for npc, file in zip(content.npcs, content.npc_files, strict=True)
+        for field, text, limit in persona_fields(npc)
+        if len(text) > limit
+    ]
 
 
 def _reach_notes(content: Content) -> list[str]:
@@ -276,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from_env = os.environ.get("OPENAI_BASE_URL")
-    if from_env and not args.base_url and not args.offline and url_problem(from_env):
-        print(f"OPENAI_BASE_URL: {url_problem(from_env)}", file=sys.stderr)
+    if from_env and not args.base_url and not args.offline and (bad := url_problem(from_env)):
+        print(f"OPENAI_BASE_URL: {bad}", file=sys.stderr)
         return EXIT_BAD_USAGE
     brain, which, model = choose_brain(args)
     print(which)

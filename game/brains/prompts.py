@@ -114,13 +114,23 @@ def _facts(facts: list[str]) -> str:
     return " ".join(_cut(fact, MAX_FACT) for fact in facts)
 
 
+def persona_fields(persona: NpcSpec) -> list[tuple[str, str, int]]:
+    """(field, text as a prompt writes it, the most of it a prompt carries) for each part
+    of a villager's file that prompts carry: what ``--check`` measures too."""
+    return [
+        ("description", persona.description.strip(), MAX_DESCRIPTION),
+        ("traits", ", ".join(persona.traits), MAX_TRAITS),
+        ("goals", "; ".join(goal.strip().rstrip(".;") for goal in persona.goals), MAX_GOALS),
+        *((f"knowledge[{i}]", fact, MAX_FACT) for i, fact in enumerate(persona.knowledge)),
+    ]
+
+
 def _persona_block(persona: NpcSpec) -> str:
-    goals = "; ".join(goal.strip().rstrip(".;") for goal in persona.goals)
+    description, traits, goals = (_cut(text, most) for _, text, most in persona_fields(persona)[:3])
     return (
-        f"You are {persona.name}, a villager. "
-        f"{_cut(persona.description.strip(), MAX_DESCRIPTION)}\n"
-        f"Traits: {_cut(', '.join(persona.traits), MAX_TRAITS)}.\n"
-        f"Goals: {_cut(goals, MAX_GOALS)}."
+        f"You are {persona.name}, a villager. {description}\n"
+        f"Traits: {traits}.\n"
+        f"Goals: {goals}."
     )
 
 

@@ -244,7 +244,6 @@ def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
                 problems.append(
                     Problem(shown, "grid", f"line {i + 1} of the grid is blank: a row needs tiles")
                 )
-    rows = spec.rows
     # The width most rows have: one long row 0 must not make every other row the odd one.
     widths = Counter(len(row) for row in rows)
     width = max(widths, key=lambda w: (widths[w], w)) if rows else 0
