@@ -853,6 +853,7 @@ def test_a_plain_move_to_reads_as_the_general_rules_read_it(x: int, y: int) -> N
     [
         ("<think>\nmove_to(0, 0) is too far.\nmove_to(0, 0)\n</think>\nwait()", (Wait(),)),
         ('<THINKING>say("x")</THINKING>\nmove_to(1, 2)', (MoveTo(1, 2),)),
+        ('<Think>say("x")</Think>\nwait()', (Wait(),)),  # any case, as the tags are matched
         # The opening tag was in the prompt's template: all up to the closing one is thinking.
         ('So I should move_to(0, 0)\nmove_to(0, 0)\n</think>\n\nsay("Hi")', (Say("Hi"),)),
         # Cut off while still thinking: what came before stands, the rest is dropped.

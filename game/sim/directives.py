@@ -452,7 +452,7 @@ _THINK_START = re.compile(r"<think(?:ing)?>", re.IGNORECASE)
 
 def without_thinking(text: str) -> str:
     """``text`` without a reasoning model's thinking (see the module docstring)."""
-    if "think" not in text and "THINK" not in text:
+    if "<" not in text:  # no tag of any case: the usual answer
         return text
     ends = list(_THINK_END.finditer(text))
     if ends:
@@ -593,8 +593,10 @@ def prose_line(text: str | None, *, speaker: str = "") -> str | None:
         label = _SPEAKER_LABEL.match(said)
         if label and (not speaker or speaker.lower() in label.group().lower()):
             said = said[label.end() :]
-        said = _truncate(clean_text(_unquote(said)), MAX_MESSAGE_CHARS)
+        said = _message(said)  # unquoted, cleaned and capped as say(...)'s message is
         return said if any(ch.isalpha() for ch in said) else None
+    except DirectiveError:  # nothing left to say
+        return None
     except Exception:  # noqa: BLE001 - as parse_reply, never raises
         return None
 
