@@ -35,15 +35,21 @@ def scripted(opening_by: str = "Ada", partner: str = "Bjorn", replies=None, defa
     return respond
 
 
+def scripted_talk(content, tmp_path, replies, **config):  # noqa: ANN001, ANN201
+    """Turn 1 with :func:`scripted`'s talk and ``replies``: (sim, recorder)."""
+    with LLMServer(scripted(replies=replies)) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path, **config)
+        run(sim, 1)
+    return sim, rec
+
+
 def transcript_blocks(text: str) -> list[str]:
     return [b for b in text.split("\n\n") if b.startswith("### Conversation")]
 
 
 def test_npc_conversation_runs_and_is_logged_once_in_each_log(tiny_content, tmp_path) -> None:
     replies = ['say("Frogs? Where?")', 'say("In the pond, hundreds.")', "end_conversation()"]
-    with LLMServer(scripted(replies=replies)) as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
-        run(sim, 1)
+    sim, rec = scripted_talk(tiny_content, tmp_path, replies)
     lines = [(e.name, e.text) for e in rec.of(m.Spoke)]
     assert lines == [
         ("Ada", "Have you seen the frogs?"),
@@ -76,9 +82,7 @@ def test_a_reply_that_says_a_last_line_and_ends_does_both(tiny_content, tmp_path
     """say(...) then end_conversation() on the next line: the line is said, then the talk
     ends; the end is not dropped."""
     replies = ['say("Frogs? I must go and see.")\nend_conversation()', 'say("never asked")']
-    with LLMServer(scripted(replies=replies)) as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
-        run(sim, 1)
+    sim, rec = scripted_talk(tiny_content, tmp_path, replies)
     lines = [(e.name, e.text) for e in rec.of(m.Spoke) if e.conversation_id is not None]
     assert lines == [("Ada", "Have you seen the frogs?"), ("Bjorn", "Frogs? I must go and see.")]
     assert rec.of(m.ConversationEnded)[0].ended_by == "Bjorn"
@@ -108,11 +112,7 @@ def test_turns_pause_during_a_conversation_and_resume_after(tiny_content, tmp_pa
 
 def test_conversation_is_capped(tiny_content, tmp_path) -> None:
     replies = [f'say("line {i}")' for i in range(20)]
-    with LLMServer(scripted(replies=replies)) as server:
-        sim, rec = make_sim(
-            tiny_content, loopback_brain(server.base_url), tmp_path, max_exchanges=6
-        )
-        run(sim, 1)
+    sim, rec = scripted_talk(tiny_content, tmp_path, replies, max_exchanges=6)
     conversation_lines = [e for e in rec.of(m.Spoke) if e.conversation_id is not None]
     assert len(conversation_lines) == 6
     assert [e.name for e in conversation_lines] == ["Ada", "Bjorn"] * 3
@@ -122,11 +122,7 @@ def test_conversation_is_capped(tiny_content, tmp_path) -> None:
 
 
 def test_a_talk_capped_at_one_line_says_so_in_the_singular(tiny_content, tmp_path) -> None:
-    with LLMServer(scripted(replies=['say("never said")'])) as server:
-        sim, rec = make_sim(
-            tiny_content, loopback_brain(server.base_url), tmp_path, max_exchanges=1
-        )
-        run(sim, 1)
+    sim, rec = scripted_talk(tiny_content, tmp_path, ['say("never said")'], max_exchanges=1)
     assert rec.of(m.ConversationEnded)[0].ended_by == "the limit of 1 line"
 
 
@@ -146,9 +142,7 @@ def test_failing_brain_ends_with_a_fallback_line(tiny_content, tmp_path) -> None
 
 def test_nonsense_reply_ends_the_conversation_gracefully(tiny_content, tmp_path) -> None:
     replies = ['{"action": "say", "text": "frogs"}']
-    with LLMServer(scripted(replies=replies)) as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
-        run(sim, 1)
+    sim, rec = scripted_talk(tiny_content, tmp_path, replies)
     said = [(e.name, e.text) for e in rec.of(m.Spoke)]
     assert said == [("Ada", "Have you seen the frogs?"), ("Bjorn", FALLBACK_LINE)]
     assert "Ended by: Bjorn" in log_text(sim, "Ada")
@@ -162,9 +156,7 @@ def test_a_reply_in_plain_words_is_what_the_villager_says(tiny_content, tmp_path
         'Ada: "They sing all night, Bjorn."',
         "end_conversation()",
     ]
-    with LLMServer(scripted(replies=replies)) as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
-        run(sim, 1)
+    sim, rec = scripted_talk(tiny_content, tmp_path, replies)
     said = [(e.name, e.text) for e in rec.of(m.Spoke)]
     assert said == [
         ("Ada", "Have you seen the frogs?"),
