@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from game.content.models import MapSpec, NpcSpec
+from game.content.models import LandmarkSpec, MapSpec, NpcSpec, Pair, Text, TileKindSpec
+from game.words import counted
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,8 @@ class Problem:
 class ContentError(Exception):
     """Raised with every problem found in the content."""
 
-    def __init__(self, problems: Iterable[Problem], *, grid: MapSpec | None = None) -> None:
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
-        # A map whose grid, legend and spawns were good though other fields were not: the
-        # villagers' spawns are still checked against it, so one round shows every problem.
-        self.grid = grid
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -222,65 +221,94 @@ def _validate(model: type[M], data: dict[str, Any], shown: str) -> tuple[M | Non
 # the game took half a minute and 2 GB before the first turn, showing nothing meanwhile.
 MAX_MAP_SIDE = 500
 
+_TEXT: TypeAdapter[str] = TypeAdapter(Text)
+_PAIR: TypeAdapter[tuple[int, int]] = TypeAdapter(Pair)
+_ENTRY: TypeAdapter[TileKindSpec] = TypeAdapter(TileKindSpec)
+_LANDMARK: TypeAdapter[LandmarkSpec] = TypeAdapter(LandmarkSpec)
 
-def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
-    rows = spec.rows
-    width, height = max(map(len, rows), default=0), len(rows)
-    if width > MAX_MAP_SIDE or height > MAX_MAP_SIDE:
-        side = MAX_MAP_SIDE
-        return [
-            Problem(
-                shown,
-                "grid",
-                f"the map is {width} x {height} tiles; at most {side} x {side} is allowed",
-            )
-        ]
-    problems: list[Problem] = []
-    lines = spec.grid.splitlines()
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    if filled:
-        for i in range(filled[0], filled[-1] + 1):
-            if not lines[i].strip():  # else every row after it would be numbered one off
-                problems.append(
-                    Problem(shown, "grid", f"line {i + 1} of the grid is blank: a row needs tiles")
-                )
+
+def _alone(adapter: TypeAdapter[T], value: object) -> T | None:
+    """``value`` read as one field on its own, or None if it is wrong (as reported already)."""
+    try:
+        return adapter.validate_python(value)
+    except (ValidationError, RecursionError):
+        return None
+
+
+@dataclass(frozen=True)
+class _Terrain:
+    """A map's tiles, as far as each part of the map file can be read on its own.
+
+    One wrong legend entry or a misspelt ``nmae`` must not hide the rest: the grid, the good
+    legend entries and the spawns are still checked, and the villagers' spawns against
+    them, so that one round of ``--check`` shows every problem there is.
+    """
+
+    grid: str | None  # None: no grid to read
+    rows: tuple[str, ...]
+    width: int  # the width most rows have
+    blank: tuple[int, ...]  # blank lines inside the grid (from 0): rows after one are in doubt
+    legend: dict[str, TileKindSpec | None] | None  # symbol -> entry, None where it is wrong
+    landmarks: tuple[tuple[int, LandmarkSpec], ...]  # the good ones, with their place in the list
+    player_spawn: tuple[int, int] | None
+
+
+def _terrain(data: dict[str, Any]) -> _Terrain:
+    grid = _alone(_TEXT, data.get("grid"))
+    rows = tuple(row.rstrip() for row in grid.splitlines() if row.strip()) if grid else ()
     # The width most rows have: one long row 0 must not make every other row the odd one.
     widths = Counter(len(row) for row in rows)
     width = max(widths, key=lambda w: (widths[w], w)) if rows else 0
-    for y, row in enumerate(rows):
-        if len(row) != width:
-            problems.append(
-                Problem(
-                    shown, "grid", f"row {y} has {len(row)} tiles, expected {width} like the rest"
-                )
+    lines = grid.splitlines() if grid else []
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    blank = tuple(i for i in range(filled[0], filled[-1]) if not lines[i].strip()) if filled else ()
+    raw_legend = data.get("legend")
+    legend = None
+    if isinstance(raw_legend, dict) and raw_legend:
+        legend = {
+            symbol: _alone(_ENTRY, entry)
+            for symbol, entry in raw_legend.items()
+            if isinstance(symbol, str) and len(symbol) == 1 and not symbol.isspace()
+        }
+    raw_landmarks = data.get("landmarks")
+    landmarks = tuple(
+        (i, landmark)
+        for i, item in enumerate(raw_landmarks if isinstance(raw_landmarks, list) else [])
+        if (landmark := _alone(_LANDMARK, item)) is not None
+    )
+    spawn = _alone(_PAIR, data["player_spawn"]) if "player_spawn" in data else None
+    return _Terrain(grid, rows, width, blank, legend, landmarks, spawn)
+
+
+def _grid_problems(terrain: _Terrain, shown: str) -> list[Problem]:
+    """The grid's size and rows, and the landmarks' bounds and names."""
+    problems: list[Problem] = []
+    rows, width, height = terrain.rows, terrain.width, len(terrain.rows)
+    widest = max(map(len, rows), default=0)
+    if widest > MAX_MAP_SIDE or height > MAX_MAP_SIDE:
+        side = MAX_MAP_SIDE
+        problems.append(
+            Problem(
+                shown,
+                "grid",
+                f"the map is {widest} x {height} tiles; at most {side} x {side} is allowed",
             )
-        unknown = sorted({ch for ch in row if ch not in spec.legend})
-        for ch in unknown:
-            x = row.index(ch)
-            known = " ".join(spec.legend)
-            hint = ' (in the legend, quote it: "#": ..., as YAML reads # as a comment)'
-            problems.append(
-                Problem(
-                    shown,
-                    "grid",
-                    f"row {y}, column {x}: unknown symbol {ch!r} (the legend has: {known})"
-                    + (hint if ch == "#" else ""),
+        )
+    elif terrain.grid is not None:
+        problems += _row_problems(terrain, shown)
+        for i, landmark in terrain.landmarks:
+            if landmark.x + landmark.w > width or landmark.y + landmark.h > height:
+                problems.append(
+                    Problem(
+                        shown,
+                        f"landmarks[{i}]",
+                        f"{landmark.name!r} spans x {landmark.x}..{landmark.x + landmark.w - 1}, "
+                        f"y {landmark.y}..{landmark.y + landmark.h - 1}, outside the "
+                        f"{width}x{height} grid",
+                    )
                 )
-            )
-    height = len(rows)
-    for i, landmark in enumerate(spec.landmarks):
-        if landmark.x + landmark.w > width or landmark.y + landmark.h > height:
-            problems.append(
-                Problem(
-                    shown,
-                    f"landmarks[{i}]",
-                    f"{landmark.name!r} spans x {landmark.x}..{landmark.x + landmark.w - 1}, "
-                    f"y {landmark.y}..{landmark.y + landmark.h - 1}, outside the "
-                    f"{width}x{height} grid",
-                )
-            )
     first: dict[str, int] = {}
-    for i, landmark in enumerate(spec.landmarks):
+    for i, landmark in terrain.landmarks:
         key = " ".join(landmark.name.lower().split())
         if key in first:  # villagers are told places by name: two would be one to them
             problems.append(
@@ -295,69 +323,128 @@ def _grid_problems(spec: MapSpec, shown: str) -> list[Problem]:
     return problems
 
 
-def _spawn_problem(spec: MapSpec, pos: tuple[int, int]) -> str | None:
-    rows = spec.rows
+def _row_problems(terrain: _Terrain, shown: str) -> list[Problem]:
+    """Blank lines, rows of the wrong length and symbols the legend does not have."""
+    # A blank line would have every row after it numbered one off.
+    problems = [
+        Problem(shown, "grid", f"line {i + 1} of the grid is blank: a row needs tiles")
+        for i in terrain.blank
+    ]
+    legend = terrain.legend
+    for y, row in enumerate(terrain.rows):
+        if len(row) != terrain.width:
+            problems.append(
+                Problem(
+                    shown,
+                    "grid",
+                    f"row {y} has {len(row)} tiles, expected {terrain.width} like the rest",
+                )
+            )
+        if legend is None:  # no legend to read the grid by: its own problem says so
+            continue
+        for ch in sorted({ch for ch in row if ch not in legend}):
+            x = row.index(ch)
+            known = " ".join(legend)
+            hint = ' (in the legend, quote it: "#": ..., as YAML reads # as a comment)'
+            problems.append(
+                Problem(
+                    shown,
+                    "grid",
+                    f"row {y}, column {x}: unknown symbol {ch!r} (the legend has: {known})"
+                    + (hint if ch == "#" else ""),
+                )
+            )
+    return problems
+
+
+def _tile_problem(terrain: _Terrain, pos: tuple[int, int]) -> tuple[bool, str | None]:
+    """Whether anyone can be told to stand on tile ``pos``: (whether the map says, and if so
+    what is wrong with it, or None). The map cannot say where its grid is missing or short,
+    or the tile's legend entry is wrong or missing: each of those is a problem of its own."""
+    if terrain.grid is None or terrain.blank:
+        return False, None
     x, y = pos
-    height, width = len(rows), len(rows[0]) if rows else 0
-    if not (0 <= x < width and 0 <= y < height):
-        return f"tile ({x}, {y}) is outside the {width}x{height} map"
-    symbol = rows[y][x] if x < len(rows[y]) else None
-    tile = spec.legend.get(symbol) if symbol is not None else None
+    rows, width, height = terrain.rows, terrain.width, len(terrain.rows)
+    row = rows[y] if 0 <= y < height else ""
+    if not (0 <= y < height and 0 <= x < max(width, len(row))):
+        return True, f"tile ({x}, {y}) is outside the {width}x{height} map"
+    tile = terrain.legend.get(row[x]) if terrain.legend is not None and x < len(row) else None
     if tile is None:
-        return f"tile ({x}, {y}) has no known tile kind"
+        return False, None
     if not tile.walkable:
-        return f"tile ({x}, {y}) is {tile.kind}, not walkable"
-    return None
+        return True, f"tile ({x}, {y}) is {tile.kind}, not walkable"
+    return True, None
+
+
+def _read_map(path: Path) -> tuple[MapSpec | None, _Terrain, list[Problem]]:
+    """The map (None if anything is wrong with it), what can be read of its tiles, and
+    every problem with it."""
+    shown = display_path(path)
+    data, problems = _read_yaml(path, shown)
+    if data is None:
+        return None, _terrain({}), problems
+    spec, problems = _validate(MapSpec, data, shown)
+    terrain = _terrain(data)
+    problems += _grid_problems(terrain, shown)
+    if terrain.player_spawn is not None:
+        _, where = _tile_problem(terrain, terrain.player_spawn)
+        if where:
+            problems.append(Problem(shown, "player_spawn", where))
+    return (None if problems else spec), terrain, problems
 
 
 def load_map(path: Path) -> MapSpec:
     """Load one map file on its own; raises :class:`ContentError`."""
-    shown = display_path(path)
-    data, problems = _read_yaml(path, shown)
-    spec = grid = None
-    if data is not None:
-        spec, problems = _validate(MapSpec, data, shown)
-        if spec is None:
-            grid = _grid_alone(data)
-    checked = spec or grid
-    if checked is not None:
-        found = _grid_problems(checked, shown)
-        if not found:
-            where = _spawn_problem(checked, checked.player_spawn)
-            if where:
-                found.append(Problem(shown, "player_spawn", where))
-        problems = [*problems, *found]
-        if found:
-            grid = None
-    if problems or spec is None:
-        raise ContentError(problems, grid=grid)
+    spec, _, problems = _read_map(path)
+    if spec is None:
+        raise ContentError(problems)
     return spec
 
 
-_GRID_FIELDS = ("legend", "grid", "landmarks", "player_spawn")
-
-
-def _grid_alone(data: dict[str, Any]) -> MapSpec | None:
-    """The map with only its grid, legend, landmarks and spawn, if those are good (when
-    some other field is not, such as a misspelt ``nmae``), to go on checking with."""
-    fields = {key: data[key] for key in _GRID_FIELDS if key in data}
-    try:
-        return MapSpec.model_validate({"name": "(unchecked)", **fields})
-    except (ValidationError, RecursionError):
-        return None
+def _spawn_problems(
+    terrain: _Terrain, npcs: list[tuple[str, NpcSpec]], map_file: str
+) -> list[Problem]:
+    """Villagers spawned where no one can stand, or on a tile already taken; and, in one
+    line, whose spawns the map is too broken to check."""
+    problems: list[Problem] = []
+    taken: dict[tuple[int, int], str] = {}
+    if terrain.player_spawn is not None:
+        taken[terrain.player_spawn] = "the player's spawn"
+    unchecked: list[str] = []
+    for shown, npc in npcs:
+        known, where = _tile_problem(terrain, npc.spawn)
+        if where:
+            problems.append(Problem(shown, "spawn", where))
+            continue
+        if not known:
+            unchecked.append(shown)
+        if npc.spawn in taken:  # two on one tile is wrong whatever the tile is
+            x, y = npc.spawn
+            problems.append(
+                Problem(shown, "spawn", f"tile ({x}, {y}) is taken by {taken[npc.spawn]}")
+            )
+        else:
+            taken[npc.spawn] = f"{npc.name} ({shown})"
+    if unchecked:
+        files = ", ".join(unchecked[:3])
+        if len(unchecked) > 3:
+            files += f" and {len(unchecked) - 3} more"
+        problems.append(
+            Problem(
+                map_file,
+                "(spawns)",
+                f"{counted(len(unchecked), 'spawn')} could not be checked against this map's "
+                f"tiles ({files}): fix its problems above, then check again",
+            )
+        )
+    return problems
 
 
 def load_content(map_path: Path, npc_dir: Path) -> Content:
     """Load a map and every ``*.yaml`` (or ``.yml``, any case) NPC file in ``npc_dir``;
-    raises :class:`ContentError`."""
-    problems: list[Problem] = []
-    map_spec: MapSpec | None = None
-    checked: MapSpec | None = None  # what the spawns are checked against
-    try:
-        map_spec = checked = load_map(map_path)
-    except ContentError as exc:
-        problems.extend(exc.problems)
-        checked = exc.grid
+    raises :class:`ContentError` with every problem found, in the map and all the NPC
+    files: first each file's own, then those between files (spawns, names)."""
+    map_spec, terrain, problems = _read_map(map_path)
 
     npcs: list[tuple[str, NpcSpec]] = []
     shown_dir = display_path(npc_dir)
@@ -393,20 +480,7 @@ def load_content(map_path: Path, npc_dir: Path) -> Content:
         else:
             names[key] = shown
 
-    if checked is not None:
-        taken: dict[tuple[int, int], str] = {checked.player_spawn: "the player's spawn"}
-        for shown, npc in npcs:
-            where = _spawn_problem(checked, npc.spawn)
-            if where:
-                problems.append(Problem(shown, "spawn", where))
-                continue
-            if npc.spawn in taken:
-                x, y = npc.spawn
-                problems.append(
-                    Problem(shown, "spawn", f"tile ({x}, {y}) is taken by {taken[npc.spawn]}")
-                )
-            else:
-                taken[npc.spawn] = f"{npc.name} ({shown})"
+    problems.extend(_spawn_problems(terrain, npcs, display_path(map_path)))
 
     if problems or map_spec is None:
         raise ContentError(problems)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints,
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Pair = tuple[StrictInt, StrictInt]  # a tile [x, y]; strict, so [true, 6] is not taken as (1, 6)
 
 #: Names the simulation reserves for itself; no villager may take one.
 RESERVED_NAMES = frozenset({"player", "you", "nobody"})
@@ -48,7 +49,7 @@ class MapSpec(_Model):
     legend: dict[str, TileKindSpec] = Field(min_length=1)
     grid: Text
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
-    player_spawn: tuple[StrictInt, StrictInt]  # not [true, 6] taken as (1, 6)
+    player_spawn: Pair
 
     @field_validator("legend")
     @classmethod
@@ -86,7 +87,7 @@ class NpcSpec(_Model):
 
     name: Text
     importance: Literal["major", "minor"]
-    spawn: tuple[StrictInt, StrictInt]
+    spawn: Pair
     vision_range: int = Field(ge=1, le=20)
     appearance: Appearance
     description: Text
