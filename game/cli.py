@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
 import os
 import sys
+import tempfile
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 EXIT_BAD_CONTENT = 2
 EXIT_BAD_USAGE = 2
+EXIT_NO_DISPLAY = 2
 
 
 def _window(text: str) -> tuple[int, int]:
@@ -264,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: {note}", file=sys.stderr)
         return 0
 
+    if not args.headless and (no_window := _no_window()):
+        print(f"hamlet: {no_window}", file=sys.stderr)
+        return EXIT_NO_DISPLAY
+
     from_env = os.environ.get("OPENAI_BASE_URL")
     if from_env and not args.base_url and not args.offline and (bad := url_problem(from_env)):
         print(f"OPENAI_BASE_URL: {bad}", file=sys.stderr)
@@ -299,6 +306,77 @@ def main(argv: list[str] | None = None) -> int:
     from game.ui.app import run_game
 
     return run_game(content, brain, args, log_dir, model)
+
+
+# SDL's stand-ins for a screen: chosen when nothing else works, they draw to nowhere.
+UNSEEN_DRIVERS = frozenset({"offscreen", "dummy", "evdev"})
+HEADLESS_HINT = (
+    "Run with --headless to watch the village without a window, e.g. "
+    "python main.py --headless --turns 20"
+)
+
+
+def _no_window() -> str | None:
+    """Why no window can open here, or None; pygame's display is started by the way.
+
+    With no screen (over ssh, in a container) SDL falls back to drawing offscreen, and the
+    game would run on, unseen, until killed. Asked for on purpose (SDL_VIDEODRIVER=dummy,
+    as the tests and benchmarks do), that is fine. Asked before the log folder is made.
+    """
+    import game.ui  # noqa: F401 - first, as it hides pygame's greeting
+
+    # isort: split
+    import pygame
+
+    asked = os.environ.get("SDL_VIDEODRIVER", "").strip()
+    failed = None
+    with _stderr_held() as said:
+        try:
+            pygame.display.init()
+        except pygame.error as exc:
+            failed = str(exc)
+    if asked and failed:
+        return f"cannot open a window with SDL_VIDEODRIVER={asked}: {failed}. {HEADLESS_HINT}"
+    if failed or (not asked and pygame.display.get_driver() in UNSEEN_DRIVERS):
+        # What SDL's libraries said while looking (libwayland's "XDG_RUNTIME_DIR is
+        # invalid or not set") would only send the reader looking in the wrong place.
+        return f"no display to open a window on ({_no_screen_reason()}). {HEADLESS_HINT}"
+    if text := b"".join(said):  # a window opens: whatever they said may matter
+        os.write(2, text)
+    return None
+
+
+def _no_screen_reason() -> str:
+    if sys.platform in ("darwin", "win32"):
+        return "none was found"
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        if value := os.environ.get(name):
+            return f"nothing answers on {name}={value}"
+    return "DISPLAY is not set"
+
+
+@contextlib.contextmanager
+def _stderr_held() -> Iterator[list[bytes]]:
+    """Hold back what is written straight to stderr (file descriptor 2, as C libraries
+    write) meanwhile; it is in the list afterwards, for the caller to show or not."""
+    said: list[bytes] = []
+    with contextlib.ExitStack() as stack:
+        try:
+            # A file, not a pipe: a pipe no one reads while SDL writes can fill and block.
+            held = stack.enter_context(tempfile.TemporaryFile())
+            saved = os.dup(2)
+        except OSError:  # nowhere to hold it, or no stderr at all: let it through
+            yield said
+            return
+        sys.stderr.flush()
+        os.dup2(held.fileno(), 2)
+        try:
+            yield said
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            said.append(held.read())
 
 
 def _unwritable(log_dir: Path, names: list[str]) -> str | None:
