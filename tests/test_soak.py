@@ -289,7 +289,7 @@ def test_soak_300_turns_with_every_fault(real_content, tmp_path) -> None:
                 await asyncio.wait_for(sim.run(turns), 150)
                 # Checked before shutdown: nothing may be left holding the turns.
                 return sim.gate.paused, (
-                    None if sim.conversations.active is None else repr(sim.conversations.active)
+                    repr(sim.conversations.open) if sim.conversations.open else None
                 )
             finally:
                 await sim.aclose()
@@ -368,7 +368,7 @@ def test_soak_through_the_worker_thread(real_content, tmp_path) -> None:
     sim = worker._sim
     assert sim is not None and sim.turn == turns
     assert [e.turn for e in events if isinstance(e, m.TurnStarted)] == list(range(1, turns + 1))
-    assert not sim.gate.paused and sim.conversations.active is None
+    assert not sim.gate.paused and not sim.conversations.open
     check_world(sim)
     check_steps(events, sim)
     logs = {name: sim.memory[name].path for name in sim.order}

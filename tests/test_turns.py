@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
-from conftest import TINY_MAP, write_village
+from conftest import ROOT, TINY_MAP, write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, log_text, loopback_brain, make_sim, npc_of, run
 
+from game.brains.offline import OfflineBrain
 from game.content.loader import load_content
 from game.sim import messages as m
 from game.sim.pause import PLAYER
+from game.world import Facing
 
 
 def by_npc(table: dict[str, str], default: str = "wait()"):
@@ -127,33 +130,84 @@ def test_a_walker_hemmed_in_by_people_gives_up_its_destination(tmp_path) -> None
 
 
 def test_a_walk_from_inside_a_place_to_just_outside_it_is_a_way_out(tmp_path) -> None:
-    """Ada, in the hut, heads for the path outside its door, in which Bjorn stands: she
-    cannot get out of the hut (not "cannot get near the hut", which she is in). Bjorn
-    goes on turn 2, and on turn 3 she walks out."""
-    spawns = {"Ada": (3, 3), "Bjorn": (4, 3), "Cora": (10, 1)}
-    content = load_content(*write_village(tmp_path / "v", spawns))
+    """Ada, in the hut, heads for the path outside its door, in which the player stands:
+    she cannot get out of the hut (not "cannot get near the hut", which she is in). The
+    player steps off on turn 2, and on turn 3 she walks out."""
+    spawns = {"Ada": (3, 3), "Cora": (10, 1)}
+    in_the_door = TINY_MAP.replace("player_spawn: [1, 1]", "player_spawn: [4, 3]")
+    content = load_content(*write_village(tmp_path / "v", spawns, map_text=in_the_door))
 
     def respond(request):
         if is_conversation(request):
             return Reply(content="end_conversation()")
         who, turn_2 = npc_of(request), "Turn 2." in request["messages"][1]["content"]
-        if who == "Ada" and not turn_2:
-            return Reply(content="move_to(5, 3)")
-        return Reply(content="move_to(8, 1)" if who == "Bjorn" and turn_2 else "wait()")
+        return Reply(content="move_to(5, 3)" if who == "Ada" and not turn_2 else "wait()")
 
     with LLMServer(respond) as server:
-        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
-        run(sim, 3)
+        sim, rec = make_sim(
+            content, loopback_brain(server.base_url), tmp_path, with_player=True
+        )
+
+        async def main() -> None:
+            await sim.run_turn()
+            sim.handle(m.MovePlayer(Facing.RIGHT))
+            sim.handle(m.MovePlayer(Facing.UP))
+            await sim.run_turn()
+            await sim.run_turn()
+            await sim.aclose()
+
+        asyncio.run(main())
     said = [(e.turn, e.text) for e in rec.of(m.Acted) if e.name == "Ada"]
     assert said == [
-        (1, "cannot get out of the hut: Bjorn is standing at (4, 3)"),
+        (1, "cannot get out of the hut: Player is standing at (4, 3)"),
         (2, "waits"),
         (3, "moves out of the hut"),
     ]
     log = log_text(sim, "Ada")
-    assert "## Turn 1 at 3,3\n- Could not get out of the hut: Bjorn is standing at (4, 3).\n" in log
+    assert "## Turn 1 at 3,3\n- Could not get out of the hut: Player is standing at (4, 3).\n" in log
     assert "## Turn 3 at 3,3\n- Walked out of the hut (5,3).\n" in log
     assert sim.world.entities["Ada"].activity == "standing near the hut"
+
+
+def test_a_villager_standing_in_a_doorway_steps_out_of_the_way(tmp_path) -> None:
+    """Bjorn stands in the hut's one-tile door; Ada, inside, wants out. He steps out of
+    her way (off the door and off her next tiles) and she walks out in the same turn:
+    they used to block each other there for turns on end."""
+    spawns = {"Ada": (3, 3), "Bjorn": (4, 3), "Cora": (10, 1)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    table = {"Ada": "move_to(6, 3)", "Bjorn": "wait()", "Cora": "wait()"}
+    with LLMServer(by_npc(table)) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 1)
+    assert sim.world.entities["Ada"].pos == (6, 3)
+    bjorn = sim.world.entities["Bjorn"].pos
+    assert bjorn not in ((4, 3), (5, 3), (6, 3)) and not sim.world.grid.narrow(bjorn)
+    moves = [e.pos for e in rec.of(m.EntityMoved) if e.name == "Bjorn"]
+    assert moves and all(
+        abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1 for a, b in zip([(4, 3), *moves], moves)
+    )
+    assert ("Bjorn", "steps out of the way to let Ada by") in [
+        (e.name, e.text) for e in rec.of(m.Acted)
+    ]
+    assert "- Stepped out of the way to let Ada by." in log_text(sim, "Bjorn")
+    assert sim.world.check_invariants() == []
+
+
+def test_nobody_stands_in_a_door_for_turns_on_end_in_willowmere(tmp_path) -> None:
+    """The shipped village, 150 turns on the offline brain: nobody is refused a way by the
+    same villager standing in a door on three turns running (it was twelve turns)."""
+    content = load_content(ROOT / "maps" / "village.yaml", ROOT / "npcs")
+    sim, rec = make_sim(content, OfflineBrain(seed=0), tmp_path)
+    run(sim, 150, timeout=120)
+    grid = sim.world.grid
+    blocked_turns: dict[tuple[str, str], list[int]] = {}
+    for e in rec.of(m.Acted):
+        found = re.search(r"cannot get .*: (\w+) is standing at \((\d+), (\d+)\)", e.text)
+        if found and grid.narrow((int(found[2]), int(found[3]))):
+            blocked_turns.setdefault((found[1], found[2] + "," + found[3]), []).append(e.turn)
+    for (who, where), turns in blocked_turns.items():
+        runs = [t for t in turns if t + 1 in turns and t + 2 in turns]
+        assert not runs, f"{who} stood in the way at {where} on turns {turns}"
 
 
 def test_told_to_walk_onto_someone_beside_it_a_villager_stays_put(tmp_path) -> None:
@@ -175,7 +229,9 @@ def test_a_crowd_about_the_goal_counts_as_arriving(tmp_path) -> None:
     spawns = {"Ada": (8, 6), "Bjorn": (9, 5), "Dot": (10, 6), "Cora": (1, 6)}
     content = load_content(*write_village(tmp_path / "v", spawns))
     with LLMServer(by_npc({"Cora": "move_to(9, 6)"})) as server:
-        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        sim, rec = make_sim(
+            content, loopback_brain(server.base_url), tmp_path, max_steps_per_turn=10
+        )
         run(sim, 1)
     assert sim.world.entities["Cora"].pos == (7, 6)
     assert sim.npcs["Cora"].destination is None
@@ -191,7 +247,9 @@ def test_a_walk_to_where_it_stands_or_to_a_bare_tile_is_told_plainly(tmp_path) -
     spawns = {"Ada": (10, 1), "Cora": (1, 6)}
     content = load_content(*write_village(tmp_path / "v", spawns, map_text=hut_only))
     with LLMServer(by_npc({"Ada": "move_to(10, 1)", "Cora": "move_to(10, 6)"})) as server:
-        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        sim, rec = make_sim(
+            content, loopback_brain(server.base_url), tmp_path, max_steps_per_turn=10
+        )
         run(sim, 1)
     assert "## Turn 1 at 10,1\n- Stayed where I was, at (10, 1).\n" in log_text(sim, "Ada")
     assert ("Ada", "stays where it is") in [(e.name, e.text) for e in rec.of(m.Acted)]
@@ -232,7 +290,13 @@ def test_walks_are_capped_per_turn_and_remembered(tiny_content, tmp_path) -> Non
 
 def test_pause_gate_stops_a_walk_within_a_step_and_resumes(tiny_content, tmp_path) -> None:
     with LLMServer(by_npc({"Cora": "move_to(1, 6)"})) as server:
-        sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, step_time=0.05)
+        sim, rec = make_sim(
+            tiny_content,
+            loopback_brain(server.base_url),
+            tmp_path,
+            step_time=0.05,
+            max_steps_per_turn=10,
+        )
 
         async def main() -> list[int]:
             task = asyncio.ensure_future(sim.run(1))
@@ -403,7 +467,9 @@ def test_a_walker_blocked_on_a_narrow_way_takes_the_long_way_round(tmp_path) -> 
     spawns = {"Ada": (5, 1), "Bjorn": (6, 1)}
     content = load_content(*write_village(tmp_path / "v", spawns, map_text=LOOP_MAP))
     with LLMServer(by_npc({"Ada": "move_to(12, 1)", "Bjorn": "wait()"})) as server:
-        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        sim, rec = make_sim(
+            content, loopback_brain(server.base_url), tmp_path, max_steps_per_turn=10
+        )
         run(sim, 6)
     assert sim.world.entities["Ada"].pos == (12, 1)
     log = log_text(sim, "Ada")

@@ -2,8 +2,8 @@
 
 Whatever a model answers, nobody walks through a wall or off the map, nobody moves more
 than one 4-neighbour step at a time, nobody shares a tile, a conversation only starts
-between two people next to each other, and there is never more than one conversation
-at a time. A :class:`RuleWatcher` reads the event stream -- what the player would see --
+between two people next to each other, and there is never more than one villagers'
+conversation at a time (the player's own may run beside it), nobody in two at once. A :class:`RuleWatcher` reads the event stream -- what the player would see --
 and notes every breach; property tests throw random directives at the simulation
 (directly, and through the real client and the loopback server), scripted tests try
 the obvious cheats.
@@ -29,6 +29,7 @@ from game.brains import OfflineBrain
 from game.content.loader import Content, load_content
 from game.sim import messages as m
 from game.sim.directives import EndConversation, MoveTo, Say, StartConversation, Wait
+from game.sim.pause import CONVERSATION, DIALOGUE
 from game.sim.simulation import SimConfig, Simulation
 from game.world import PLAYER_NAME, Facing, chebyshev, manhattan
 
@@ -44,7 +45,10 @@ class RuleWatcher(Recorder):
         super().__init__()
         self.sim_ref = sim_ref
         self.pos: dict[str, tuple[int, int]] = {}
-        self.active: m.ConversationStarted | None = None
+        self.talks: dict[int, m.ConversationStarted] = {}  # under way, by id
+        # Villagers moved while a talk held the turns: only the one the player has just
+        # caught to talk may be (stepping back beside the player); its talk must follow.
+        self.caught: list[str] = []
         self.breaches: list[str] = []
         self.on_event: list[Any] = []
 
@@ -61,6 +65,11 @@ class RuleWatcher(Recorder):
         return self.sim_ref["sim"].world.grid
 
     def _check(self, event: m.Event) -> None:
+        if self.caught and not isinstance(
+            event, (m.EntityMoved, m.EntityTurned, m.ConversationStarted)
+        ):
+            self.breaches.append(f"{self.caught} moved while the turns were paused for a talk")
+            self.caught = []
         if isinstance(event, m.EntityPlaced):
             self.pos[event.name] = event.pos
         elif isinstance(event, m.EntityMoved):
@@ -68,11 +77,11 @@ class RuleWatcher(Recorder):
         elif isinstance(event, m.ConversationStarted):
             self._started(event)
         elif isinstance(event, m.Spoke) and event.conversation_id is not None:
-            conv = self.active
-            if conv is None or conv.conversation_id != event.conversation_id:
+            conv = self.talks.get(event.conversation_id)
+            if conv is None:
                 self.breaches.append(
                     f"{event.name} spoke in conversation {event.conversation_id}, "
-                    f"which is not the one going on ({conv})"
+                    f"which is not one going on ({list(self.talks)})"
                 )
                 return
             if event.name not in (conv.initiator, conv.partner):
@@ -83,12 +92,10 @@ class RuleWatcher(Recorder):
             if chebyshev(a, b) > 1:
                 self.breaches.append(f"talking from {a} to {b}: not adjacent")
         elif isinstance(event, m.ConversationEnded):
-            conv = self.active
-            if conv is None or conv.conversation_id != event.conversation_id:
+            if self.talks.pop(event.conversation_id, None) is None:
                 self.breaches.append(
-                    f"conversation {event.conversation_id} ended, but {conv} was on"
+                    f"conversation {event.conversation_id} ended, but {list(self.talks)} were on"
                 )
-            self.active = None
 
     def _moved(self, event: m.EntityMoved) -> None:
         old = self.pos.get(event.name)
@@ -104,19 +111,29 @@ class RuleWatcher(Recorder):
         others = [n for n, p in self.pos.items() if p == event.pos and n != event.name]
         if others:
             self.breaches.append(f"{event.name} stepped onto {others[0]} at {event.pos}")
-        conv = self.active
-        if conv is not None and (
-            event.name != PLAYER_NAME or PLAYER_NAME in (conv.initiator, conv.partner)
-        ):
-            self.breaches.append(f"{event.name} moved while the turns were paused for a talk")
+        talking = {n for c in self.talks.values() for n in (c.initiator, c.partner)}
+        if event.name == PLAYER_NAME and PLAYER_NAME in talking:
+            self.breaches.append("the player moved while in a conversation")
+        elif event.name in talking:
+            self.breaches.append(f"{event.name} moved while in a conversation")
+        elif event.name != PLAYER_NAME and self.talks:
+            self.caught.append(event.name)
         self.pos[event.name] = event.pos
 
     def _started(self, event: m.ConversationStarted) -> None:
-        if self.active is not None:
-            self.breaches.append(
-                f"{event.initiator}/{event.partner} started while "
-                f"{self.active.initiator}/{self.active.partner} were talking"
-            )
+        pair = (event.initiator, event.partner)
+        caught = [n for n in self.caught if PLAYER_NAME in pair and n in pair]
+        if caught != self.caught:
+            self.breaches.append(f"{self.caught} moved while the turns were paused for a talk")
+        self.caught = []
+        for other in self.talks.values():
+            if other.with_player == event.with_player:
+                self.breaches.append(
+                    f"{event.initiator}/{event.partner} started while "
+                    f"{other.initiator}/{other.partner} were talking"
+                )
+            if set(pair) & {other.initiator, other.partner}:
+                self.breaches.append(f"{pair} started while {other} was on: one in both")
         if event.initiator == event.partner:
             self.breaches.append(f"{event.initiator} talks to itself")
         a, b = self.pos.get(event.initiator), self.pos.get(event.partner)
@@ -124,14 +141,14 @@ class RuleWatcher(Recorder):
             self.breaches.append(f"conversation with someone not in the world: {event}")
         elif chebyshev(a, b) > 1:
             self.breaches.append(f"{event.initiator} at {a} talks to {event.partner} at {b}")
-        self.active = event
+        self.talks[event.conversation_id] = event
 
 
 def final_checks(sim: Simulation, watcher: RuleWatcher) -> None:
     assert watcher.breaches == []
     assert sim.world.check_invariants() == []
     assert watcher.pos == sim.world.positions()
-    assert watcher.active is None and sim.conversations.active is None
+    assert not watcher.talks and not sim.conversations.open
     assert not sim.gate.paused
 
 
@@ -238,7 +255,7 @@ def test_any_directive_sequence_keeps_the_world_rules(
     assert watcher.breaches == []
     assert sim.world.check_invariants() == []
     assert watcher.pos == sim.world.positions()
-    assert sim.conversations.active is None and not sim.gate.paused
+    assert not sim.conversations.open and not sim.gate.paused
 
 
 # ---- property: whole turns through the real client ----------------------------------
@@ -401,9 +418,10 @@ def test_a_reply_cannot_open_a_second_conversation(tiny_content, tmp_path) -> No
     assert lines[:2] == [("Ada", "Hello"), ("Bjorn", "Hello, Ada")]
 
 
-def enter_while_ada_talks_with_bjorn(content, log_dir, player_steps: int):
+def enter_while_ada_talks_with_bjorn(content, log_dir, player_steps: int, say: str = ""):
     """Ada starts talking with Bjorn on turn 1; while they talk, the player (who first took
-    ``player_steps`` steps right from (1, 1)) presses Enter, then steps down."""
+    ``player_steps`` steps right from (1, 1)) presses Enter, then tries to step down. Any
+    box that opens gets ``say`` (if any), an answer, and is closed."""
     table = {"Ada": ['start_conversation_with(Bjorn, "Hello")']}
     conversation = [Reply(content='say("Hmm, let me think")', delay=0.3)]
     decisions = by_npc(table)
@@ -411,6 +429,8 @@ def enter_while_ada_talks_with_bjorn(content, log_dir, player_steps: int):
     def respond(request: dict[str, Any]) -> Reply:
         if is_conversation(request) and conversation:
             return conversation.pop(0)
+        if is_conversation(request) and "Player" in request["messages"][-1]["content"]:
+            return Reply(content='say("Good to see you")')
         return decisions(request)
 
     with LLMServer(respond) as server:
@@ -425,26 +445,69 @@ def enter_while_ada_talks_with_bjorn(content, log_dir, player_steps: int):
             while not watcher.of(m.ConversationStarted):
                 await asyncio.sleep(0.005)
             sim.handle(m.TalkToNeighbour())
-            sim.handle(m.MovePlayer(Facing.DOWN))  # the player may still walk about
+            sim.handle(m.MovePlayer(Facing.DOWN))  # a step, unless a box opened
+            while not task.done():
+                opened = watcher.of(m.DialogueOpened)
+                if opened and sim.conversations.dialogue_id == opened[0].conversation_id:
+                    if say:
+                        sim.handle(m.PlayerSays(opened[0].conversation_id, say))
+                        while len(watcher.of(m.DialogueMessage)) < 2:
+                            await asyncio.sleep(0.005)
+                    sim.handle(m.CloseDialogue(opened[0].conversation_id))
+                await asyncio.sleep(0.005)
             await asyncio.wait_for(task, 10)
             await sim.aclose()
 
         asyncio.run(main())
     final_checks(sim, watcher)
-    return watcher
+    return sim, watcher
 
 
-def test_the_player_cannot_break_into_a_talk(tiny_content, tmp_path) -> None:
-    """Enter next to two villagers who are talking: a notice, not a second conversation."""
+def test_the_player_waits_for_a_villager_who_is_talking(tiny_content, tmp_path) -> None:
+    """Enter next to Ada while she talks with Bjorn: the box opens, waiting, and says so
+    (no refusal); she turns to the player when their talk ends, and the two talk. Her log
+    keeps both talks, in the order they happened."""
     # three steps: from (1, 1) to (4, 1), next to Ada at (5, 1)
-    watcher = enter_while_ada_talks_with_bjorn(tiny_content, tmp_path, player_steps=3)
-    assert len(watcher.of(m.ConversationStarted)) == 1
-    assert not watcher.of(m.DialogueOpened)
-    assert "are talking" in watcher.of(m.Notice)[0].text
+    sim, watcher = enter_while_ada_talks_with_bjorn(
+        tiny_content, tmp_path, player_steps=3, say="Hello Ada"
+    )
+    assert watcher.of(m.DialogueWaiting) == [m.DialogueWaiting("Ada", ("Bjorn",))]
+    assert not watcher.of(m.Notice)
+    kinds = [type(e).__name__ for e in watcher.events]
+    first_end = kinds.index("ConversationEnded")
+    assert kinds.index("DialogueWaiting") < first_end < kinds.index("DialogueOpened")
+    (opened,) = watcher.of(m.DialogueOpened)
+    assert opened.npc == "Ada" and opened.after_wait
+    started = watcher.of(m.ConversationStarted)
+    assert [(s.initiator, s.partner) for s in started] == [("Ada", "Bjorn"), (PLAYER_NAME, "Ada")]
+    assert sim.world.entities[PLAYER_NAME].pos == (4, 1)  # the box held the player
+    log = (tmp_path / "ada.md").read_text(encoding="utf-8")
+    assert log.index("### Conversation with Bjorn") < log.index("### Conversation with Player")
+    assert "- Player: Hello Ada\n- Ada: Good to see you\n" in log
+
+
+def test_the_player_talks_beside_a_villagers_talk(tiny_content, tmp_path) -> None:
+    """Ada and Bjorn talk; the player, next to Cora, presses Enter: the box opens at once
+    (it used to say "Ada and Bjorn are talking - wait a moment"). Both talks hold the
+    turns with reasons of their own, and end cleanly in either order."""
+    spawns = {"Ada": (5, 1), "Bjorn": (6, 1), "Cora": (1, 2)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    sim, watcher = enter_while_ada_talks_with_bjorn(content, tmp_path, 0, say="Hi Cora")
+    (opened,) = watcher.of(m.DialogueOpened)
+    assert opened.npc == "Cora" and not opened.after_wait
+    assert not watcher.of(m.Notice) and not watcher.of(m.DialogueWaiting)
+    reasons = [e.reasons for e in watcher.of(m.PauseChanged)]
+    assert (CONVERSATION, DIALOGUE) in reasons  # both held at once
+    assert reasons[-1] == ()
+    ends = [e.conversation_id for e in watcher.of(m.ConversationEnded)]
+    assert sorted(ends) == [1, 2]
+    assert "- Player: Hi Cora\n- Cora: Good to see you\n" in (tmp_path / "cora.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_enter_far_from_a_talk_says_nobody_is_near_not_to_wait(tiny_content, tmp_path) -> None:
     """Two villagers talk across the village; Enter with nobody beside the player: the hint
     is to walk up to someone, not to wait for a talk the player is not part of."""
-    watcher = enter_while_ada_talks_with_bjorn(tiny_content, tmp_path, player_steps=0)
+    _, watcher = enter_while_ada_talks_with_bjorn(tiny_content, tmp_path, player_steps=0)
     assert [e.text for e in watcher.of(m.Notice)][0].startswith("Nobody to talk to")

@@ -1,8 +1,12 @@
 """Conversations: NPC to NPC, NPC to player, player to NPC - one manager for all three.
 
-At most one conversation is active at a time. Turns pause while it lasts and resume
-when it ends, on every path (normal end, the cap, a failing brain, the player
-closing the box mid-reply, shutdown): the pause is released in ``finally`` blocks.
+At most one villagers' conversation runs at a time, and beside it the player's own: the
+player is never refused because others talk elsewhere. Only someone already talking is
+unavailable; the player may then wait in the box for that villager, who turns to the
+player when its talk ends. Turns pause while either conversation lasts (each holds a
+reason of its own) and resume when the last ends, on every path (normal end, the cap, a
+failing brain, the player closing the box mid-reply, shutdown): the pause is released in
+``finally`` blocks.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ FALLBACK_LINE = "Forgive me, I've lost my thread. Let's talk another time."
 # phrase of several can never be taken for a villager (one may be called Limit).
 SHUTDOWN = "the game closing"
 INTERRUPTED = "an interruption"
+# How far (in tiles, diagonals included) a villager the window shows beside the player may
+# be in the world when Enter is pressed: the window draws a walker a step behind.
+REACH = 2
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Half a UTF-16 pair cannot be encoded for the model's request or written to a log.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -85,8 +92,10 @@ class ConversationManager:
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
-        self.active: Conversation | None = None
+        self.open: dict[int, Conversation] = {}  # every conversation under way, by id
         self.dialogue_id: int | None = None  # the player's box is open on this conversation
+        # The villager the player waits for in the box, while it talks with someone else.
+        self.waiting_for: str | None = None
         self.last_talked: dict[frozenset[str], int] = {}
         self._talked_with: dict[str, dict[str, int]] = {}  # last_talked, by each person in it
         self._last_conversation: dict[str, int] = {}  # the turn each villager last talked in
@@ -98,7 +107,30 @@ class ConversationManager:
     # ---- checks -------------------------------------------------------------------
 
     def player_busy(self) -> bool:
-        return self.dialogue_id is not None
+        """Whether the player's box is open: talking, or waiting for a villager."""
+        return self.dialogue_id is not None or self.waiting_for is not None
+
+    @property
+    def npc_talk(self) -> Conversation | None:
+        """The villagers' conversation under way, if any (at most one at a time)."""
+        for conv in self.open.values():
+            if not conv.with_player:
+                return conv
+        return None
+
+    def talk_of(self, name: str) -> Conversation | None:
+        """The conversation ``name`` is in now, if any."""
+        for conv in self.open.values():
+            if name in (conv.initiator, conv.partner):
+                return conv
+        return None
+
+    def _talking(self) -> set[str]:
+        """Everyone in a conversation now, the player too while its box is open."""
+        busy = {n for conv in self.open.values() for n in (conv.initiator, conv.partner)}
+        if self.player_busy():
+            busy.add(PLAYER_NAME)
+        return busy
 
     def resting(self, name: str) -> int:
         """Turns, this one included, before ``name`` may start or join another conversation.
@@ -117,9 +149,7 @@ class ConversationManager:
     def unavailable_for(self, name: str, nearby: Iterable[str] = ()) -> tuple[str, ...]:
         """People ``name`` may not start a conversation with right now: those talking,
         those it talked with lately, and any of ``nearby`` who are resting."""
-        busy = set(self.active.npcs) if self.active else set()
-        if self.dialogue_id is not None:
-            busy.add(PLAYER_NAME)
+        busy = self._talking()
         lately = self._talked_with.get(name)
         if lately:
             cutoff = self.sim.turn - self.sim.config.cooldown_turns  # talked after it: busy
@@ -137,9 +167,10 @@ class ConversationManager:
             return f"there is nobody called {target!r}"
         if target == initiator:
             return "cannot talk to itself"
-        if self.active is not None or self.dialogue_id is not None:
-            busy = self.active.npcs if self.active else []
-            if target in busy or (target == PLAYER_NAME and self.dialogue_id is not None):
+        if self.open or self.player_busy():
+            # Turns are paused meanwhile, so a villager rarely gets to ask: one who does
+            # waits for the next, as only the player's talk runs beside another.
+            if target in self._talking():
                 return f"{target} is already in a conversation"
             return "another conversation is going on"
         if not world.adjacent(initiator, target):
@@ -171,7 +202,7 @@ class ConversationManager:
             places={n: world.entities[n].pos for n in (initiator, partner)},
         )
         self._next_id += 1
-        self.active = conv
+        self.open[conv.id] = conv
         a, b = world.entities[initiator], world.entities[partner]
         world.face(initiator, b.pos)
         world.face(partner, a.pos)
@@ -334,41 +365,84 @@ class ConversationManager:
 
     # ---- the player ---------------------------------------------------------------
 
-    def player_talks(self) -> None:
-        """Enter: open the box with the villager faced, else the nearest adjacent one."""
+    def whom_player_means(self, seen: str | None = None) -> str | None:
+        """The villager Enter is meant for, or None.
+
+        ``seen`` is the one the window shows the player facing, or next to: it draws a
+        walker a step behind the world, so the villager may have just stepped on. It is
+        taken while it is still within ``REACH``; else the villager faced, else the
+        nearest one next to the player.
+        """
         world = self.sim.world
         player = world.get(PLAYER_NAME)
-        if player is None or self.dialogue_id is not None:
-            return
+        if player is None:
+            return None
+        if seen is not None and seen in self.sim.npcs:
+            if chebyshev(world.entities[seen].pos, player.pos) <= REACH:
+                return seen
         dx, dy = player.facing.delta
         faced = world.occupant((player.pos[0] + dx, player.pos[1] + dy))
-        if faced not in self.sim.npcs:
-            near = [e for e in world.near(player.pos, 1) if e.name in self.sim.npcs]
-            near.sort(key=lambda e: (manhattan(e.pos, player.pos), e.name))
-            faced = near[0].name if near else None
-        if faced is None:  # whatever goes on elsewhere: this is what the player can mend
+        if faced in self.sim.npcs:
+            return faced
+        near = [e for e in world.near(player.pos, 1) if e.name in self.sim.npcs]
+        near.sort(key=lambda e: (manhattan(e.pos, player.pos), e.name))
+        return near[0].name if near else None
+
+    def player_talks(self, seen: str | None = None) -> None:
+        """Enter: open the box with the villager meant (see :meth:`whom_player_means`).
+
+        Whatever goes on elsewhere, the player may talk. A villager walking off is stopped
+        (and steps back, if it had just stepped out of reach); one talking with someone
+        else is waited for in the box, and turns to the player when its talk ends.
+        """
+        if self.player_busy():
+            return
+        npc = self.whom_player_means(seen)
+        if npc is None:  # whatever goes on elsewhere: this is what the player can mend
             self.sim.emit(m.Notice("Nobody to talk to - walk up to a villager first"))
             return
-        if self.active is not None:
-            a, b = self.active.initiator, self.active.partner
-            self.sim.emit(m.Notice(f"{a} and {b} are talking - wait a moment"))
-            return
-        conv = self._open(PLAYER_NAME, faced)
-        self.dialogue_id = conv.id
         self.sim.gate.hold(DIALOGUE)
-        self.sim.emit(m.DialogueOpened(conv.id, faced))
+        talk = self.talk_of(npc)
+        if talk is not None:
+            self.waiting_for = npc
+            others = tuple(n for n in (talk.initiator, talk.partner) if n != npc)
+            self.sim.emit(m.DialogueWaiting(npc, others))
+            return
+        self.sim.stop_walking(npc)
+        self._within_reach(npc)
+        self._open_dialogue(npc)
+
+    def _within_reach(self, npc: str) -> None:
+        """Bring ``npc`` back next to the player if it has just stepped away: one step onto
+        a free tile beside both. If there is none, the two talk from where they stand."""
+        world = self.sim.world
+        me, player = world.entities[npc], world.entities[PLAYER_NAME]
+        if chebyshev(me.pos, player.pos) <= 1:
+            return
+        x, y = me.pos
+        for tile in ((x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)):
+            if chebyshev(tile, player.pos) == 1 and world.can_enter(tile):
+                world.step_to(npc, tile)
+                self.sim.emit(m.EntityMoved(npc, me.pos, me.facing, self.sim.config.step_time))
+                return
+
+    def _open_dialogue(self, npc: str, *, after_wait: bool = False) -> None:
+        """Open the player's conversation with ``npc``; it greets in its own words."""
+        conv = self._open(PLAYER_NAME, npc)
+        self.dialogue_id = conv.id
+        self.sim.emit(m.DialogueOpened(conv.id, npc, after_wait))
         # The villager greets in its own words from its file: instant, no model call.
-        lines = self.sim.npcs[faced].spec.lines.greetings
+        lines = self.sim.npcs[npc].spec.lines.greetings
         # One line, like every other line said: a line break would split the transcript.
         greeting = clean_text(lines[(self.sim.turn + conv.id) % len(lines)]) or "Hello."
-        conv.history.append((faced, greeting))
-        self.sim.emit(m.Spoke(faced, greeting, self.sim.turn, conv.id))
-        self.sim.emit(m.DialogueMessage(conv.id, faced, greeting, False))
+        conv.history.append((npc, greeting))
+        self.sim.emit(m.Spoke(npc, greeting, self.sim.turn, conv.id))
+        self.sim.emit(m.DialogueMessage(conv.id, npc, greeting, False))
 
     async def _npc_to_player(self, npc: str, opening: str) -> None:
+        self.sim.gate.hold(DIALOGUE)
         conv = self._open(npc, PLAYER_NAME)
         self.dialogue_id = conv.id
-        self.sim.gate.hold(DIALOGUE)
         self.sim.act_line(npc, "turns to talk with the player")
         conv.history.append((npc, opening))
         self.sim.emit(m.Spoke(npc, opening, self.sim.turn, conv.id))
@@ -376,8 +450,8 @@ class ConversationManager:
         self.sim.emit(m.DialogueMessage(conv.id, npc, opening, False))
 
     def player_says(self, conversation_id: int, text: str) -> None:
-        conv = self.active
-        if conv is None or conv.id != conversation_id or not conv.with_player:
+        conv = self.open.get(conversation_id)
+        if conv is None or not conv.with_player:
             return  # a stale box: the conversation is over
         text = clean_player_text(text)
         if not text:
@@ -393,7 +467,7 @@ class ConversationManager:
             reply = await self._reply(conv, npc)
         except asyncio.CancelledError:
             return
-        if self.active is not conv:
+        if self.open.get(conv.id) is not conv:
             return  # the player closed the box while we were thinking
         if isinstance(reply, Say):
             await self._line(conv, npc, reply.message)
@@ -405,11 +479,18 @@ class ConversationManager:
         self._finish(conv)
         self.sim.emit(m.DialogueEnded(conv.id, npc))
 
-    def player_closes(self, conversation_id: int) -> None:
+    def player_closes(self, conversation_id: int | None) -> None:
+        """The player closed the box: on ``conversation_id``, or (None) while it waited
+        for a villager to finish talking with someone else."""
+        if conversation_id is None:
+            if self.waiting_for is not None:
+                self.waiting_for = None
+                self.sim.gate.release(DIALOGUE)
+            return
         if self.dialogue_id != conversation_id:
             return
-        conv = self.active
-        if conv is not None and conv.id == conversation_id:
+        conv = self.open.get(conversation_id)
+        if conv is not None:
             if conv.reply_task is not None and not conv.reply_task.done():
                 conv.reply_task.cancel()
             conv.ended_by = PLAYER_NAME
@@ -420,10 +501,11 @@ class ConversationManager:
     # ---- ending -------------------------------------------------------------------
 
     def _finish(self, conv: Conversation) -> None:
-        """Write the transcript once to each NPC's log; set the cooldown; announce the end."""
-        if self.active is not conv:
+        """Write the transcript once to each NPC's log; set the cooldown; announce the end.
+        A villager the player waits for then turns to the player."""
+        if self.open.get(conv.id) is not conv:
             return
-        self.active = None
+        del self.open[conv.id]
         ended_by = conv.ended_by or INTERRUPTED
         if conv.history:
             for name in conv.npcs:
@@ -443,6 +525,7 @@ class ConversationManager:
             self._last_conversation[name] = self.sim.turn
         for name in conv.npcs:
             self.sim.world.entities[name].activity = "standing about"
+        self.sim.linger(conv.npcs)  # a moment before walking off, so it can be caught
         conv.views.clear()  # what the speakers saw is not needed any more
         self.finished.append(conv)
         self.finished_count += 1
@@ -450,15 +533,20 @@ class ConversationManager:
         if conv.with_player:
             npc = conv.other(PLAYER_NAME)
             self.sim.act_line(npc, f"ends the conversation with the player ({ended_by})")
+        waited = self.waiting_for
+        if waited is not None and waited in conv.npcs:
+            self.waiting_for = None
+            self._within_reach(waited)
+            self._open_dialogue(waited, after_wait=True)
 
     def abort(self, reason: str) -> None:
         """Shutdown: end whatever is going on, writing its transcript."""
-        conv = self.active
-        if conv is not None:
+        self.waiting_for = None
+        for conv in list(self.open.values()):
             if conv.reply_task is not None and not conv.reply_task.done():
                 conv.reply_task.cancel()
             conv.ended_by = conv.ended_by or reason
             self._finish(conv)
         if self.dialogue_id is not None:
             self.dialogue_id = None
-            self.sim.gate.release(DIALOGUE)
+        self.sim.gate.release(DIALOGUE)

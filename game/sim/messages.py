@@ -22,7 +22,13 @@ class MovePlayer:
 
 @dataclass(frozen=True)
 class TalkToNeighbour:
-    """Enter pressed: talk to the villager faced, else the nearest adjacent one."""
+    """Enter pressed: talk to the villager faced, else the nearest adjacent one.
+
+    ``seen`` is the villager the window shows there: it draws walkers a step behind the
+    world, and the player means the one on the screen.
+    """
+
+    seen: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,9 @@ class PlayerSays:
 
 @dataclass(frozen=True)
 class CloseDialogue:
-    conversation_id: int
+    """The box closed: on a conversation, or (None) while waiting for a villager."""
+
+    conversation_id: int | None
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,17 @@ class ConversationEnded(NamedTuple):
 class DialogueOpened(NamedTuple):
     conversation_id: int
     npc: str
+    # The villager the player waited for has finished its other talk: the box open on the
+    # wait takes this conversation (or, closed meanwhile, closes it at once).
+    after_wait: bool = False
+
+
+class DialogueWaiting(NamedTuple):
+    """Enter at a villager who is talking with ``talking_with``: the box opens, waiting
+    for it; a DialogueOpened with ``after_wait`` follows when its talk ends."""
+
+    npc: str
+    talking_with: tuple[str, ...]
 
 
 class DialogueMessage(NamedTuple):
@@ -167,6 +186,7 @@ Event = (
     | ConversationStarted
     | ConversationEnded
     | DialogueOpened
+    | DialogueWaiting
     | DialogueMessage
     | DialogueEnded
     | UsageUpdated

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,7 @@ CLOSE_ENOUGH = 6  # tiles from its goal at which a walker stopped by people has 
 # Tiles a last search may look at for the long way round people blocking a walker's
 # first step (the other end of a bridge, say): enough to round a pond.
 LONG_WAY_NODES = 3000
+GIVE_WAY_STEPS = 3  # how far one standing in a doorway goes to let a walker by
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,23 @@ class SimConfig:
     cooldown_turns: int = 4  # before the same two villagers talk again
     rest_turns: int = 2  # after any conversation, before a villager starts or joins another
     hearing_range: int = 5
-    max_steps_per_turn: int = 10
+    # A handful of tiles a turn reads as walking, and lets the player catch up with a walker.
+    max_steps_per_turn: int = 5
+    linger: float = 2.5  # seconds a villager stands after a conversation before walking off
     memory_budget: int = 700
     with_player: bool = True
 
     @classmethod
     def unpaced(cls, log_dir: Path, **kwargs: object) -> SimConfig:
         """No waiting anywhere: for tests, benchmarks and fast headless runs."""
-        base = cls(log_dir=log_dir, turn_interval=0, step_time=0, line_gap=0, line_gap_per_char=0)
+        base = cls(
+            log_dir=log_dir,
+            turn_interval=0,
+            step_time=0,
+            line_gap=0,
+            line_gap_per_char=0,
+            linger=0,
+        )
         return replace(base, **kwargs)  # type: ignore[arg-type]
 
 
@@ -126,6 +136,9 @@ class Simulation:
         self.warning_count = 0
         self._told: set[str] = set()  # kinds of trouble told the player (notice_once)
         self.directives_help = describe_directives()
+        self._walking: set[str] = set()  # villagers in the middle of a walk
+        self._halted: set[str] = set()  # ...of whom these stop at their next step
+        self._linger_until: dict[str, float] = {}  # monotonic time each may walk off again
 
     # ---- events and bookkeeping -----------------------------------------------------
 
@@ -207,7 +220,7 @@ class Simulation:
             else:
                 self.emit(m.EntityTurned(PLAYER_NAME, player.facing))
         elif isinstance(command, m.TalkToNeighbour):
-            self.conversations.player_talks()
+            self.conversations.player_talks(command.seen)
         elif isinstance(command, m.PlayerSays):
             self.conversations.player_says(command.conversation_id, command.text)
         elif isinstance(command, m.CloseDialogue):
@@ -317,6 +330,13 @@ class Simulation:
                 "until answers use move_to(x, y), say(...), wait() and the rest, "
                 f"one per line. It was: {as_shown(reply.text)}",
             )
+        if result.directives and all(isinstance(d, EndConversation) for d in result.directives):
+            # Accepted and ignored outside a conversation, it would leave the villager
+            # standing with no word of why.
+            self.warn(f"{name}: only end_conversation() outside a conversation; waiting")
+            self.note(name, "- Had no conversation to end, so I waited.")
+            self.npcs[name].why_idle = "its one directive, end_conversation(), had no talk to end"
+            return ()
         return result.directives
 
     def decision_request(self, name: str) -> DecisionRequest:
@@ -427,6 +447,82 @@ class Simulation:
                 if other.name != name and other.name in self.npcs:
                     self.npcs[other.name].heard.append(f'{name}: "{text}"')
 
+    def stop_walking(self, name: str) -> None:
+        """Stop ``name``'s walk at its next step (the player has caught it to talk); it goes
+        on towards where it was going next turn."""
+        if name in self._walking:
+            self._halted.add(name)
+
+    def linger(self, names: Iterable[str]) -> None:
+        """``names`` have just finished talking: they stand a moment before walking off."""
+        if self.config.linger > 0:
+            until = time.monotonic() + self.config.linger
+            for name in names:
+                self._linger_until[name] = until
+
+    async def _stand_a_moment(self, name: str) -> None:
+        """Wait out what is left of ``name``'s moment after a conversation, if any."""
+        until = self._linger_until.get(name)
+        if until is None:
+            return
+        left = until - time.monotonic()
+        if left > 0:
+            await asyncio.sleep(left)
+        if self._linger_until.get(name) == until:  # not a newer talk's, set meanwhile
+            del self._linger_until[name]
+
+    def _give_way(self, walker: str, tile: Pos, path: list[Pos]) -> bool:
+        """If a villager standing still in a doorway (or on a plank bridge) is in
+        ``walker``'s way on ``tile``, it steps aside, off the walker's way; True if it did.
+
+        Without this, one who stopped in a door (people stood about the room it made for)
+        blocked everyone else's way in or out for turns on end.
+        """
+        world = self.world
+        other = world.occupant(tile)
+        if (
+            other is None
+            or other not in self.npcs
+            or other in self._walking  # it is on its way: it will clear the door itself
+            or self.conversations.talk_of(other) is not None
+            or not world.grid.narrow(tile)
+        ):
+            return False
+        # The nearest free tile off the narrow way and off the walker's next tiles, a few
+        # steps at most (from a door, into the room and to one side).
+        ahead = set(path[:CLOSE_ENOUGH])
+        me = world.entities[walker].pos
+        came_from: dict[Pos, Pos | None] = {tile: None}
+        frontier = [tile]
+        spot: Pos | None = None
+        for _ in range(GIVE_WAY_STEPS):
+            reached: list[Pos] = []
+            for x, y in frontier:
+                for nxt in ((x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)):
+                    if nxt in came_from or nxt == me or not world.can_enter(nxt):
+                        continue
+                    came_from[nxt] = (x, y)
+                    reached.append(nxt)
+                    if spot is None and nxt not in ahead and not world.grid.narrow(nxt):
+                        spot = nxt
+            if spot is not None or not reached:
+                break
+            frontier = reached
+        if spot is None:
+            return False
+        steps: list[Pos] = []
+        at: Pos | None = spot
+        while at is not None and at != tile:
+            steps.append(at)
+            at = came_from[at]
+        entity = world.entities[other]
+        for step in reversed(steps):
+            world.step_to(other, step)
+            self.emit(m.EntityMoved(other, entity.pos, entity.facing, self.config.step_time))
+        self.note(other, f"- Stepped out of the way to let {walker} by.")
+        self.act_line(other, f"steps out of the way to let {walker} by")
+        return True
+
     def _near_enough_to_block(self) -> int:
         """How far from a walker people stand in its way: those within a turn's walk (and a
         little more); the ones further off will have moved on by the time it gets there."""
@@ -508,60 +604,75 @@ class Simulation:
         replanned = stuck = long_way = False
         stopped_by = ""  # who stood in the way when it stopped short
         crowded = 0  # tiles short of the goal at which people standing about it stopped it
+        caught = False  # stopped by the player, to talk
         planned_at = world.moves
         # Looked up once: a walk of ten steps in each of a thousand villagers' turns.
         gate, emit, moved = self.gate, self.emit, m.EntityMoved
         step_time, most = self.config.step_time, self.config.max_steps_per_turn
-        while path and steps < most:
-            if gate.paused:
-                await gate.wait()
-            nxt = path[0]
-            result = world.step_to(name, nxt)
-            if not result:
-                if steps and len(path) <= CLOSE_ENOUGH and world.occupant(nxt):
-                    # It came most of the way and people stand about the goal: near enough.
-                    # Stopped before a single step, it has not been anywhere.
-                    crowded = len(path)
-                    path = []
+        self._walking.add(name)
+        self._halted.discard(name)
+        halted = self._halted
+        try:
+            while path and steps < most:
+                if gate.paused:
+                    await gate.wait()
+                if self._linger_until:  # rarely anyone: looked at only then
+                    await self._stand_a_moment(name)
+                if name in halted:  # caught by the player: no further this turn
+                    caught = True
                     break
-                # Plan again once, if anyone else has moved since: else it would meet
-                # the same people in the way.
-                if not replanned and world.moves > planned_at + steps:
-                    replanned = True
-                    state.route = path
-                    new_path = self._plan(state, entity.pos, goal)
-                    if new_path is not None:
-                        path = new_path
-                        continue
-                if not steps and not long_way:
-                    # Not one step taken: the short detours round the people in the way
-                    # found nothing. Look further for the long way round them, as two
-                    # villagers meeting on a bridge would otherwise block each other.
-                    long_way = True
-                    around = world.find_path(
-                        entity.pos,
-                        goal,
-                        block_within=self._near_enough_to_block(),
-                        max_nodes=LONG_WAY_NODES,
-                    )
-                    if around:
-                        path = around
-                        continue
-                if steps:
-                    stopped_by = result.reason
-                else:  # not one step: somewhere else may do better next turn
-                    self.note(name, f"- Could not get {to_place}: {result.reason}.")
-                    self.act_line(name, f"cannot get {to_place}: {result.reason}")
-                    path = []
-                    stuck = True
-                break
-            path.pop(0)
-            steps += 1
-            if steps == 1:  # told once it is on its way: a walk refused at once says only why
-                self.act_line(name, f"moves {to_place}")
-            emit(moved(name, entity.pos, entity.facing, step_time))
-            if step_time > 0:
-                await asyncio.sleep(step_time)
+                nxt = path[0]
+                result = world.step_to(name, nxt)
+                if not result and self._give_way(name, nxt, path):
+                    result = world.step_to(name, nxt)
+                if not result:
+                    if steps and len(path) <= CLOSE_ENOUGH and world.occupant(nxt):
+                        # It came most of the way and people stand about the goal: near enough.
+                        # Stopped before a single step, it has not been anywhere.
+                        crowded = len(path)
+                        path = []
+                        break
+                    # Plan again once, if anyone else has moved since: else it would meet
+                    # the same people in the way.
+                    if not replanned and world.moves > planned_at + steps:
+                        replanned = True
+                        state.route = path
+                        new_path = self._plan(state, entity.pos, goal)
+                        if new_path is not None:
+                            path = new_path
+                            continue
+                    if not steps and not long_way:
+                        # Not one step taken: the short detours round the people in the way
+                        # found nothing. Look further for the long way round them, as two
+                        # villagers meeting on a bridge would otherwise block each other.
+                        long_way = True
+                        around = world.find_path(
+                            entity.pos,
+                            goal,
+                            block_within=self._near_enough_to_block(),
+                            max_nodes=LONG_WAY_NODES,
+                        )
+                        if around:
+                            path = around
+                            continue
+                    if steps:
+                        stopped_by = result.reason
+                    else:  # not one step: somewhere else may do better next turn
+                        self.note(name, f"- Could not get {to_place}: {result.reason}.")
+                        self.act_line(name, f"cannot get {to_place}: {result.reason}")
+                        path = []
+                        stuck = True
+                    break
+                path.pop(0)
+                steps += 1
+                if steps == 1:  # told once on its way: a walk refused at once says only why
+                    self.act_line(name, f"moves {to_place}")
+                emit(moved(name, entity.pos, entity.facing, step_time))
+                if step_time > 0:
+                    await asyncio.sleep(step_time)
+        finally:
+            self._walking.discard(name)
+            halted.discard(name)
         state.route = path
         if stuck:
             state.destination = None
@@ -585,11 +696,17 @@ class Simulation:
                 self.note(name, f"- Walked {to_place}{shown}.")
                 at = self._at(place)
                 entity.activity = "standing about" if "(" in place else f"standing {at}"
-        elif steps:
+        elif steps or caught:
             state.destination = goal
             walked = counted(steps, "step")
+            if caught:
+                stopped_by = "the player wanted a word"
             why = f", then stopped: {stopped_by}" if stopped_by else ""
-            self.note(name, f"- Walked {walked} towards {towards}{why}; {len(path)} to go.")
+            if steps:
+                self.note(name, f"- Walked {walked} towards {towards}{why}; {len(path)} to go.")
+            else:
+                self.note(name, f"- Was setting off towards {towards} when the player wanted "
+                          "a word.")
 
     @staticmethod
     def _at(place: str) -> str:

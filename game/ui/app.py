@@ -26,7 +26,7 @@ from game.ui.overlays import Feed
 from game.ui.painter import Painter
 from game.ui.sprites import ASSETS_DIR, CharacterSprites, Palette, Tileset, parse_colour
 from game.ui.states import DialogueState, PlayingState, State, apply_transition
-from game.world import PLAYER_NAME, Facing, Grid
+from game.world import PLAYER_NAME, Facing, Grid, chebyshev, manhattan
 
 if TYPE_CHECKING:
     import argparse
@@ -113,6 +113,7 @@ class Game:
         self._hud_drawn_on: pygame.Surface | None = None  # the screen the bar was drawn on
         self._hud_overdrawn = False  # whether the GUI drew over the bar last frame
         self.show_meter = False
+        self._npc_talk_id: int | None = None  # the villagers' conversation the bar names
 
         self.states: list[State] = [PlayingState()]
         self.running = True
@@ -186,11 +187,29 @@ class Game:
         elif isinstance(event, m.ConversationStarted):
             if not event.with_player:
                 self.hud_state.talking = (event.initiator, event.partner)
+                self._npc_talk_id = event.conversation_id
         elif isinstance(event, m.ConversationEnded):
-            if self.talking is not None:
+            # The player's own talk may end while the villagers' goes on, and the other way.
+            if event.conversation_id == self._npc_talk_id:
+                self._npc_talk_id = None
                 self.hud_state.talking = None
                 if self.follow != PLAYER_NAME:
                     self.follow = PLAYER_NAME
+        elif isinstance(event, m.DialogueWaiting):
+            if not isinstance(self.states[-1], DialogueState):
+                keep_clear = self._talk_area((event.npc, PLAYER_NAME))
+                self.dialogue.open(event.npc, None, keep_clear)
+                self.dialogue.wait_for(event.npc, event.talking_with)
+                self.hud_state.dialogue_with = event.npc
+                self.push(DialogueState(None))
+        elif isinstance(event, m.DialogueOpened) and event.after_wait:
+            state = self.states[-1]
+            waiting = isinstance(state, DialogueState) and state.conversation_id is None
+            if isinstance(state, DialogueState) and waiting and self.dialogue.npc_name == event.npc:
+                state.conversation_id = event.conversation_id
+                self.dialogue.attach(event.conversation_id)
+            else:  # the player stopped waiting before the villager was free
+                self.send(m.CloseDialogue(event.conversation_id))
         elif isinstance(event, m.DialogueOpened):
             if not isinstance(self.states[-1], DialogueState):
                 keep_clear = self._talk_area((event.npc, PLAYER_NAME))
@@ -239,6 +258,28 @@ class Game:
         self.held.clear()
         self.tap = None
         self.states.append(state)
+
+    def seen_neighbour(self) -> str | None:
+        """The villager the screen shows the player facing, else the nearest one shown next
+        to the player: whom the player means by Enter. The screen draws a walker gliding a
+        step behind the world, so this may not be where the world has it now."""
+        player = self.actors.get(PLAYER_NAME)
+        if player is None:
+            return None
+        here = player.tile
+        dx, dy = player.facing.delta
+        faced = (here[0] + dx, here[1] + dy)
+        size = self.tile
+        near: list[tuple[int, str]] = []
+        for name, actor in self.actors.by_name.items():
+            if name == PLAYER_NAME:
+                continue
+            shown = (round(actor.x / size), round(actor.y / size))
+            if shown == faced:
+                return name
+            if chebyshev(shown, here) <= 1:
+                near.append((manhattan(shown, here), name))
+        return min(near)[1] if near else None
 
     def _walk_player(self) -> None:
         want = self.tap or (self.held[-1] if self.held else None)

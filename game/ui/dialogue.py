@@ -36,6 +36,7 @@ MAX_MESSAGE_CHARS = 2000
 HINT = "Enter to send, Esc to leave"  # under the messages while the player may type
 PLACEHOLDER = f"Say something... ({HINT})"
 ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
+WAITING_PLACEHOLDER = "Waiting for them to finish - Esc to leave"
 NEAR_LIMIT = 40  # characters left from which the hint counts them down
 
 
@@ -234,7 +235,7 @@ class DialogueBox:
         return rect
 
     def open(
-        self, npc_name: str, conversation_id: int, keep_clear: pygame.Rect | None = None
+        self, npc_name: str, conversation_id: int | None, keep_clear: pygame.Rect | None = None
     ) -> None:
         """Open an empty box for talking to ``npc_name``; the entry line gets the keyboard.
 
@@ -426,12 +427,29 @@ class DialogueBox:
         if not hint.visible:
             hint.show()
 
-    def set_input_enabled(self, enabled: bool) -> None:
+    def wait_for(self, npc_name: str, talking_with: tuple[str, ...]) -> None:
+        """The box is open on ``npc_name``, who is talking with someone else: say so, and
+        that it will turn to the player when done. Typing waits until then."""
+        others = " and ".join(talking_with) or "someone"
+        self.add_message(
+            npc_name,
+            f"({npc_name} is talking with {others}. Stay, and {npc_name} will turn to you "
+            "when they are done - or Escape to leave.)",
+            False,
+        )
+        self.set_input_enabled(False, WAITING_PLACEHOLDER)
+
+    def attach(self, conversation_id: int) -> None:
+        """The villager waited for is free: this box is now on ``conversation_id``."""
+        self._conversation_id = conversation_id
+        self.set_input_enabled(True)
+
+    def set_input_enabled(self, enabled: bool, placeholder: str = ENDED_PLACEHOLDER) -> None:
         """Allow or stop typing (e.g. once the villager has ended the conversation)."""
         entry = self.entry
         if entry is None or entry.is_enabled == enabled:
             return
-        entry.placeholder_text = PLACEHOLDER if enabled else ENDED_PLACEHOLDER
+        entry.placeholder_text = PLACEHOLDER if enabled else placeholder
         if enabled:
             entry.enable()
             self.focus()

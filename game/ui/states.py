@@ -100,7 +100,7 @@ class PlayingState(State):
             game.held.append(facing)
             game.tap = facing
         elif key in (pygame.K_RETURN, pygame.K_KP_ENTER):
-            game.send(m.TalkToNeighbour())
+            game.send(m.TalkToNeighbour(game.seen_neighbour()))
         elif key == pygame.K_SPACE:
             game.send(m.TogglePause())
         elif key in FASTER_KEYS:
@@ -176,7 +176,8 @@ class QuitState(_CardState):
 class DialogueState(State):
     """The dialogue box is open: keys go to it, game keys do nothing."""
 
-    def __init__(self, conversation_id: int) -> None:
+    def __init__(self, conversation_id: int | None) -> None:
+        # None while the box waits for a villager talking with someone else.
         self.conversation_id = conversation_id
 
     def handle(self, game: Game, event: pygame.event.Event) -> Transition:
@@ -191,8 +192,7 @@ class DialogueState(State):
             if conversation_id is not None:
                 game.send(m.PlayerSays(conversation_id, action.text))
         elif isinstance(action, dlg.CloseDialogue):
-            if conversation_id is not None:
-                game.send(m.CloseDialogue(conversation_id))
+            game.send(m.CloseDialogue(conversation_id))
             if game.dialogue.is_open:
                 game.dialogue.close()
             game.held.clear()

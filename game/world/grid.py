@@ -271,6 +271,18 @@ class Grid:
     def walkable(self, pos: Pos) -> bool:
         return self.in_bounds(pos) and self._walkable[pos[1]][pos[0]]
 
+    def narrow(self, pos: Pos) -> bool:
+        """Whether ``pos`` is a one-tile way through: a door in a wall, a plank bridge. Its
+        only walkable neighbours are the two on opposite sides, so someone standing on it
+        blocks the way."""
+        x, y = pos
+        walk = self.walkable
+        if not walk(pos):
+            return False
+        across = walk((x - 1, y)) + walk((x + 1, y))
+        along = walk((x, y - 1)) + walk((x, y + 1))
+        return (across, along) in ((2, 0), (0, 2))
+
     def walkable_rows(self) -> list[list[bool]]:
         """Whether each tile is walkable, indexed ``[y][x]``: for hot loops. Do not change."""
         return self._walkable
