@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from game.brains.base import ConversationRequest
+from game.brains.base import PLACES_IN_CONVERSATION, ConversationRequest
 from game.brains.openai_brain import OpenAIBrain
 from game.sim import messages as m
 from game.sim.simulation import SimConfig, Simulation
@@ -81,13 +81,15 @@ def talk_request(
 ) -> ConversationRequest:
     """What ``npc`` is asked for its next line, standing where ``world`` has it, with no
     memory, after ``history`` with ``partner`` (the player unless named)."""
+    perception = world.perceive(npc.name)
     return ConversationRequest(
         persona=npc,
         turn=1,
-        perception=world.perceive(npc.name),
+        perception=perception,
         memory="",
         partner=partner,
         partner_is_player=partner == "Player",
         history=history,
         messages_left=messages_left,
+        places=world.grid.places_near(perception.pos, PLACES_IN_CONVERSATION),
     )

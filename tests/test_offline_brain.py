@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from simkit import make_sim, run, talk_request
 
@@ -116,8 +117,9 @@ def test_a_question_mark_does_not_hide_a_greeting_and_goals_stay_private(real_co
         assert ask(npc, world, ("Player", "Hello?")) in npc.lines.greetings
         for seed in range(5):
             line = ask(npc, world, ("Player", "Zxqv blorp?"), seed=seed)
-            assert line.startswith("I couldn't tell you about that.")
-            assert not any(goal in line for goal in npc.goals), line
+            # an honest shrug (put several ways since issue 15, not one canned line)
+            assert re.search(r"couldn't tell|don't know|can't say|no idea|not something", line, re.I)
+            assert not any(goal.rstrip(".") in line for goal in npc.goals), line
 
 
 def test_take_care_is_taken_as_goodbye(real_content) -> None:

@@ -55,6 +55,13 @@ class ConversationRequest(NamedTuple):
     partner_is_player: bool
     history: tuple[tuple[str, str], ...]  # (speaker, line), oldest first
     messages_left: int  # lines that may still be said before the cap closes it
+    # Landmarks the speaker knows, nearest first, with where to go for each: what it
+    # answers "where is the mill?" from, when the mill is out of sight.
+    places: tuple[tuple[str, Pos], ...] = ()
+
+
+#: How many landmarks a conversation request carries (nearest first): a village's all.
+PLACES_IN_CONVERSATION = 16
 
 
 NO_USAGE = Usage()

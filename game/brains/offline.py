@@ -14,6 +14,7 @@ import re
 import zlib
 from typing import TYPE_CHECKING
 
+from game.brains.answer import answer_player
 from game.brains.base import BrainReply
 from game.brains.prompts import relevant_knowledge
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 FAREWELL_WORDS = frozenset({"bye", "goodbye", "farewell", "later", "leave", "go", "night"})
 # Ways to take leave with no farewell word in them: "Take care." "See you soon."
 FAREWELL_PHRASES = ("take care", "see you", "so long", "be off", "be going", "good day")
-GREETING_WORDS = frozenset({"hello", "hi", "hey", "morning", "evening", "greetings"})
 _WORDS = re.compile(r"[a-z']+")
 
 
@@ -190,24 +190,13 @@ class OfflineBrain:
         # Its lines so far, joined: a fact told inside an opening ("Bram, did you know? ...")
         # counts as said, so it is not told again.
         said = "\n".join(line for _, line in request.history)
+        if request.partner_is_player:  # what kind of question, answered from its file
+            return BrainReply(f"say({_quote(answer_player(request, rng, said))})")
         last = request.history[-1][1] if request.history else ""
         last_words = _plain_words(last)
         leaving = bool(last_words & FAREWELL_WORDS) or any(
             phrase in last.lower() for phrase in FAREWELL_PHRASES
         )
-
-        if request.partner_is_player:
-            if leaving:
-                return BrainReply(f"say({_quote(_fresh(rng, persona.lines.farewells, said))})")
-            facts = [f for f in relevant_knowledge(persona, last, 3) if f not in said]
-            if facts:
-                return BrainReply(f"say({_quote(facts[0])})")
-            if last_words & GREETING_WORDS or not request.history:
-                return BrainReply(f"say({_quote(_fresh(rng, persona.lines.greetings, said))})")
-            # Nothing known about it. Not a goal read out either: goals may be secrets.
-            shrugs = [f"I couldn't tell you about that. {t}" for t in persona.lines.small_talk]
-            line = _fresh(rng, shrugs, said)
-            return BrainReply(f"say({_quote(line)})")
 
         # Between villagers: trade a fact or two, then part politely.
         parting = len(request.history) >= 2 and leaving

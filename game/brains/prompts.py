@@ -11,6 +11,8 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
+from game.brains.understand import stem
+
 if TYPE_CHECKING:
     from game.brains.base import ConversationRequest, DecisionRequest
     from game.content.models import NpcSpec
@@ -33,7 +35,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 @functools.lru_cache(maxsize=16384)  # the same facts, lines and names come up over and over
 def words(text: str) -> frozenset[str]:
-    """Lower-case content words, plural 's' dropped, for cheap keyword matching."""
+    """Lower-case content words as stems (:func:`game.brains.understand.stem`), for cheap
+    keyword matching."""
     lower = text.lower()
     pairs: set[str] = set()
     if lower.isascii():
@@ -43,7 +46,8 @@ def words(text: str) -> frozenset[str]:
             pairs.update(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
         tokens = [w for w in _ANY_WORD.findall(_CJK.sub(" ", lower)) if len(w) >= 3]
     found = (w.removesuffix("'s").strip("'") for w in tokens)
-    kept = {w.rstrip("s") if len(w) > 4 else w for w in found if len(w) >= 3} - STOPWORDS
+    # Stems, synonyms made one: "forging" finds "forge", "blacksmith" finds "smithy".
+    kept = {stem(w) for w in found if len(w) >= 3 and w not in STOPWORDS}
     return frozenset(kept | pairs)
 
 
@@ -52,7 +56,7 @@ STOPWORDS = frozenset(
     why how all any can could would should will just about from they them their there here then
     than into out our ours his her hers its it's she him i'm you're don't does did doing been
     being some more most very much many such only own same too also which while over under again
-    once off let know tell said say says one two get got like well yes yeah hello hey please
+    once off let know tell said say says one two get got like yes yeah hello hey please
     thank thanks""".split()
 )
 

@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from game.brains.base import BrainError, ConversationRequest
+from game.brains.base import PLACES_IN_CONVERSATION, BrainError, ConversationRequest
 from game.sim import messages as m
 from game.sim.directives import (
     EndConversation,
@@ -329,6 +329,7 @@ class ConversationManager:
             messages_left=max(sim.config.max_exchanges - len(conv.history), 1)
             if not conv.with_player
             else 99,
+            places=sim.world.grid.places_near(conv.views[view].pos, PLACES_IN_CONVERSATION),
         )
         sim.emit(m.Thinking(speaker, True))
         started = time.monotonic()
