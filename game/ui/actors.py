@@ -6,6 +6,7 @@ Fed by events from the simulation; advanced in ``update(dt)``; ``draw`` changes 
 from __future__ import annotations
 
 import operator
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,9 +20,25 @@ if TYPE_CHECKING:
 
 WALK_FRAME_TIME = 0.12  # seconds per walking frame
 LABEL_GAP = 2  # pixels kept between two names on one line
+# Where a villager is drawn in its 32-pixel frame (assets/make_art.py), from the frame's
+# corner: its head, and all of it.
+HEAD = pygame.Rect(9, 3, 14, 13)
+BODY = pygame.Rect(8, 3, 16, 28)
 _depth = operator.attrgetter("y", "x")  # lower on screen is drawn later
 Blit = tuple[pygame.Surface, tuple[int, int]]
-Layout = tuple[list[Blit], dict[str, tuple[int, int]]]  # blits in order, bubble anchors
+
+
+class Anchors(dict[str, tuple[int, int]]):
+    """Each shown actor's bubble anchor (the top centre of its head), by name; and what a
+    speech bubble should leave uncovered: where every name label went and every head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: list[pygame.Rect] = []
+        self.heads: list[pygame.Rect] = []
+
+
+Layout = tuple[list[Blit], Anchors]  # blits in order, bubble anchors
 # Everything about an actor that decides how it is drawn (its sprites and label never change).
 _looks = operator.attrgetter("x", "y", "facing", "thinking", "walk_clock", "elapsed", "glide")
 
@@ -97,7 +114,7 @@ class Actors:
         self.by_name: dict[str, Actor] = {}
         self._thinking_dot = self._make_dot()
         self._layout_key: object = None  # what the last layout was made for
-        self._layout: Layout = ([], {})
+        self._layout: Layout = ([], Anchors())
 
     def _make_dot(self) -> pygame.Surface:
         dot = pygame.Surface((18, 10), pygame.SRCALPHA)
@@ -151,7 +168,7 @@ class Actors:
         return self._layout
 
     def _make_layout(self, camera: Camera) -> Layout:
-        anchors: dict[str, tuple[int, int]] = {}
+        anchors = Anchors()
         view = camera.view
         t = self.tile
         cam_x, cam_y, vx, vy = camera.x, camera.y, view.x, view.y  # as in camera.to_screen
@@ -174,30 +191,73 @@ class Actors:
                 jobs.append((dot, (sx + t - 12, sy - 4)))
             anchors[actor.name] = (sx + t // 2, sy + 2)
         # The names go on top of every sprite, so that a villager standing below hides none.
-        bodies = [pygame.Rect(sx + 6, sy + 6, t - 12, t - 6) for _, sx, sy in shown]
-        placed: list[pygame.Rect] = []  # where the names went, so that none covers another
-        for actor, sx, sy in shown:
-            spot = _place_label(actor.label, sx + actor.label_dx, sy + t - 2, placed, bodies)
-            if spot is not None:
-                jobs.append((actor.label, spot))
+        tops = [sy for _, _, sy in shown]  # in order: sorted by depth
+        heads = _Rows(tops, [HEAD.move(sx, sy) for _, sx, sy in shown])
+        bodies = _Rows(tops, [BODY.move(sx, sy) for _, sx, sy in shown])
+        placed = _Rows([], [])  # where the names went, so that none covers another
+        for i, (actor, sx, sy) in enumerate(shown):
+            rect = _place_label(actor.label.get_rect(), sx, sy, t, i, placed, heads, bodies)
+            if rect is not None:
+                placed.add(sy, rect)
+                jobs.append((actor.label, (rect.x + LABEL_GAP, rect.y)))
+        anchors.labels = [rect.inflate(-2 * LABEL_GAP, 0) for rect in placed.rects]
+        anchors.heads = heads.rects
         return jobs, anchors
 
 
+class _Rows:
+    """Rects of actors in depth order, each with its actor's top on screen: a label can
+    only meet the heads, bodies and labels of actors a row or two above or below its own,
+    so it is checked against those alone (not everyone on screen, in a crowd of fifty)."""
+
+    NEAR = 64  # no label or head lies further than this from its actor's top
+
+    def __init__(self, tops: list[int], rects: list[pygame.Rect]) -> None:
+        self.tops = tops
+        self.rects = rects
+
+    def add(self, top: int, rect: pygame.Rect) -> None:
+        """Add the rect of an actor no higher up than any added before."""
+        self.tops.append(top)
+        self.rects.append(rect)
+
+    def hits(self, rect: pygame.Rect, skip: int = -1) -> bool:
+        """Whether ``rect`` overlaps any of these but the ``skip``-th."""
+        lo = bisect_left(self.tops, rect.top - self.NEAR)
+        hi = bisect_right(self.tops, rect.bottom + self.NEAR)
+        if lo <= skip < hi:
+            near = self.rects[lo:skip] + self.rects[skip + 1 : hi]
+        else:
+            near = self.rects[lo:hi]
+        return rect.collidelist(near) >= 0
+
+
 def _place_label(
-    label: pygame.Surface,
-    x: int,
-    y: int,
-    placed: list[pygame.Rect],
-    bodies: list[pygame.Rect],
-) -> tuple[int, int] | None:
-    """Where a name label goes: under its sprite; else, if a name already placed is there
-    (two villagers side by side), a line lower, unless that would cover someone standing
-    below; else nowhere: in a packed crowd names would only pile up into something nobody
-    can read."""
-    rect = label.get_rect(topleft=(x, y)).inflate(LABEL_GAP * 2, 0)  # a gap between names
-    if rect.collidelist(placed) >= 0:
-        rect.y += rect.height
-        if rect.collidelist(placed) >= 0 or rect.collidelist(bodies) >= 0:
-            return None
-    placed.append(rect)
-    return rect.x + LABEL_GAP, rect.y
+    label: pygame.Rect,
+    sx: int,
+    sy: int,
+    t: int,
+    me: int,
+    placed: _Rows,
+    heads: _Rows,
+    bodies: _Rows,
+) -> pygame.Rect | None:
+    """Where the name of the ``me``-th actor, drawn at (sx, sy), goes (with a gap either
+    side): under its feet, where it covers no other name and nobody's head; else (two
+    villagers side by side) a line lower, else (one standing right below) beside its
+    body, right or left, as long as it covers nobody there; else nowhere: in a packed
+    crowd names would only pile up into something nobody can read."""
+    w, h = label.width + 2 * LABEL_GAP, label.height
+    under = pygame.Rect(sx + (t - label.width) // 2 - LABEL_GAP, sy + t - 2, w, h)
+    if not placed.hits(under) and not heads.hits(under, me):
+        return under
+    body = BODY.move(sx, sy)
+    middle = body.centery - h // 2
+    for spot in (
+        under.move(0, h),
+        pygame.Rect(body.right + 1 - LABEL_GAP, middle, w, h),
+        pygame.Rect(body.left - 1 + LABEL_GAP - w, middle, w, h),
+    ):
+        if not (placed.hits(spot) or bodies.hits(spot, me)):
+            return spot
+    return None

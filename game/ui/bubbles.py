@@ -16,6 +16,8 @@ from typing import NamedTuple, Protocol
 
 import pygame
 
+from game.ui.actors import Anchors
+
 PAD = 6  # between the outline and the text
 BORDER = 2  # outline thickness
 RADIUS = 7
@@ -24,6 +26,9 @@ TAIL_HALF = 6  # half the width of the tail where it meets the box
 MAX_LINES = 6
 ELLIPSIS = "\u2026"
 MAX_CHARS = 2000  # nobody reads more than this in a bubble; spares wrapping 10 KB replies
+EDGE = 8  # kept between a bubble and the edge of the view
+CLEAR = 10  # from the anchor to a box put beside it: past the body of someone above
+HEAD_SIDE = 7  # from the anchor (the top middle of a head) to the side of the head
 
 BG = (255, 255, 255)
 OUTLINE = (52, 38, 32)
@@ -211,6 +216,8 @@ class _Bubble:
     side: str | None = None  # where it was put beside its speaker: kept while it can be
     shape: object = None  # (box size, tip from the box's corner) the surface was made for
     offset: tuple[int, int] = (0, 0)  # from the box's corner to the surface's
+    rect: pygame.Rect | None = None  # where the box was last put
+    hides: int = 0  # how many names it covered there (where there was no better place)
 
     def image(self) -> pygame.Surface:
         return self.faded if self.faded is not None else self.surface
@@ -251,6 +258,7 @@ class SpeechBubbles:
         self.below = below
         self._bubbles: dict[str, _Bubble] = {}
         self._layout_key: object = None  # what the bubbles were last placed for
+        self._layout_anchors: Mapping[str, tuple[int, int]] | None = None  # and among whom
         self._layout: list[tuple[int, int]] = []
 
     @property
@@ -321,11 +329,13 @@ class SpeechBubbles:
             if speaker in anchors
         ]
         # The layout depends only on who speaks where with which bubble (a bubble keeps the
-        # place it was given while it can): when nobody has moved or spoken since the last
-        # frame, reuse it.
+        # place it was given while it can), and where the others and their names are (the
+        # actors' layout gives the same anchors while nobody moves): when nobody has moved
+        # or spoken since the last frame, reuse it.
         key = (tuple(view), tuple((s, a, id(b)) for s, a, b in shown))
-        if key != self._layout_key:
+        if key != self._layout_key or anchors is not self._layout_anchors:
             self._layout_key = key
+            self._layout_anchors = anchors  # held, so that its id is not another's
             self._layout = self._place(shown, view, anchors)
         images = [bubble.image() for _, _, bubble in shown]
         return list(zip(images, self._layout, strict=True))
@@ -339,38 +349,57 @@ class SpeechBubbles:
         """Each bubble over its speaker, its tail ending on the speaker's head.
 
         A new bubble takes, of the places it may go (:meth:`_spots`), the first that covers
-        no bubble placed before it and the fewest people (their heads and names); for two
+        no bubble placed before it, the fewest names and then the fewest heads; for two
         neighbours whose bubbles meet, the earlier is moved aside to its own speaker's far
         side and the new one to the other. With nowhere better, the newer is drawn over the
         older, still pointing at its own speaker. A bubble then keeps its place beside its
-        speaker, following them, while that covers no other bubble: bubbles do not hop
-        about as people walk by.
+        speaker, following them, while that covers no other bubble and no more names than
+        when it was put there: bubbles do not hop about as people walk by, only out of the
+        way of a name that comes under them.
         """
         chosen: list[_Spot] = []
         placed: list[_Bubble] = []
         wants: list[tuple[tuple[int, int], tuple[int, int]]] = []  # (anchor, size) of each
-        people: list[pygame.Rect] | None = None  # everyone's head and name, when needed
+        if isinstance(anchors, Anchors):
+            names, heads = anchors.labels, anchors.heads
+        else:  # no names known; a head is about so big under its anchor
+            names, heads = [], [pygame.Rect(x - 10, y, 20, 40) for x, y in anchors.values()]
         for _, anchor, bubble in shown:
             size = bubble.box.get_size()
             rects = [spot.rect for spot in chosen]
             if bubble.side is not None:
                 kept = self._spots(anchor, size, view, only=bubble.side).get(bubble.side)
-                if kept is not None and kept.rect.collidelist(rects) < 0:
+                if (
+                    kept is not None
+                    and kept.rect.collidelist(rects) < 0
+                    and len(kept.rect.collidelistall(names)) <= bubble.hides
+                ):
                     chosen.append(kept)
                     placed.append(bubble)
                     wants.append((anchor, size))
                     continue
-            if people is None:  # no place covers its own speaker's head: all may be in
-                people = [pygame.Rect(x - 10, y, 20, 40) for x, y in anchors.values()]
             mine = self._spots(anchor, size, view)
+            # Only the names and heads near this speaker can be under any of its places
+            # (no place covers its own speaker's head: all may be in).
+            area = next(iter(mine.values())).rect.unionall([spot.rect for spot in mine.values()])
+            near_names = [names[i] for i in area.collidelistall(names)]
+            near_heads = [heads[i] for i in area.collidelistall(heads)]
             costs = [
-                (spot.rect.collidelist(rects) >= 0, len(spot.rect.collidelistall(people)), i)
+                (
+                    spot.rect.collidelist(rects) >= 0,
+                    len(spot.rect.collidelistall(near_names)),
+                    len(spot.rect.collidelistall(near_heads)),
+                    i,
+                )
                 for i, spot in enumerate(mine.values())
             ]
-            covers, _, i = min(costs)
+            covers, _, _, i = min(costs)
             side = list(mine)[i]
             if side.startswith("under") or covers:  # two neighbours may do better
                 room = self._make_room(mine, chosen, wants, view)
+                if room is None and covers:
+                    best = [list(mine)[i] for *_, i in sorted(cost[1:] for cost in costs)]
+                    room = self._step_aside(mine, best, chosen, wants, view, names)
                 if room is not None:
                     hit, away, moved, side = room
                     chosen[hit] = moved
@@ -379,9 +408,12 @@ class SpeechBubbles:
             chosen.append(mine[side])
             placed.append(bubble)
             wants.append((anchor, size))
-        return [
-            bubble.place(spot.rect, spot.tip) for bubble, spot in zip(placed, chosen, strict=True)
-        ]
+        corners = []
+        for bubble, spot in zip(placed, chosen, strict=True):
+            bubble.rect = spot.rect
+            bubble.hides = len(spot.rect.collidelistall(names))
+            corners.append(bubble.place(spot.rect, spot.tip))
+        return corners
 
     def _spots(
         self,
@@ -392,28 +424,43 @@ class SpeechBubbles:
         only: str | None = None,
     ) -> dict[str, _Spot]:
         """Where a bubble of ``size`` may go for a speaker at ``anchor``, by name, best
-        first. Above ("centre", "left", "right": the box over, left of or right of the
-        tail) only where it fits above; under it ("under", "under left", "under right")
-        always. ``only``: just that one."""
+        first, each at least :data:`EDGE` pixels inside ``view``. Above ("centre", "left",
+        "right": the box over, left of or right of the tail) only where it fits above;
+        under it ("under", "under left", "under right") always; then above again but
+        beside the speaker ("far left", "far right"), its tail slanting in: clear of
+        someone standing right above, when under is no better. ``only``: just that one."""
         w, h = size
+        inner = view.inflate(-2 * EDGE, -2 * EDGE)
         ax = min(max(anchor[0], view.left), view.right - 1)
         ay = min(max(anchor[1], view.top), view.bottom - 1)
         side = RADIUS + TAIL_HALF + BORDER + 1  # from the box's edge to a tail at its side
-        lefts = {"centre": ax - w // 2, "left": ax + side - w, "right": ax - side}
+        head, under = (ax, ay), (ax, min(ay + self.below, view.bottom - 1))
+        # Beside, the tail points at the side of the head, not its top: a steeper tail,
+        # clear of the feet of whoever stands above.
+        by_head = ay + HEAD_SIDE // 2
+        head_left, head_right = (ax - HEAD_SIDE, by_head), (ax + HEAD_SIDE, by_head)
+        places = (  # name, the box's left edge, the tail's tip, whether the box is above it
+            ("centre", ax - w // 2, head, True),
+            ("left", ax + side - w, head, True),
+            ("right", ax - side, head, True),
+            ("under", ax - w // 2, under, False),
+            ("under left", ax + side - w, under, False),
+            ("under right", ax - side, under, False),
+            ("far left", ax - CLEAR - w, head_left, True),
+            ("far right", ax + CLEAR, head_right, True),
+        )
         spots: dict[str, _Spot] = {}
-        top = ay - TAIL_H - h + 1
-        tip = (ax, min(ay + self.below, view.bottom - 1))
-        for name, left in lefts.items():
-            if only is None or only == name:
-                rect = pygame.Rect(left, top, w, h).clamp(view)
-                if rect.top == top:
-                    spots[name] = _Spot(rect, (ax, ay))
-            under = "under" if name == "centre" else f"under {name}"
-            if only is None or only == under:
-                rect = pygame.Rect(left, tip[1] + TAIL_H, w, h).clamp(view)
-                spots[under] = _Spot(rect, tip)
-        if only is None:  # above first, then under
-            spots = dict(sorted(spots.items(), key=lambda item: item[0].startswith("under")))
+        for name, left, tip, above in places:
+            if only is not None and name != only:
+                continue
+            if above:
+                top = tip[1] - TAIL_H - h + 1
+                rect = pygame.Rect(left, top, w, h).clamp(inner)
+                if rect.top != top:
+                    continue  # no room above
+            else:
+                rect = pygame.Rect(left, tip[1] + TAIL_H, w, h).clamp(inner)
+            spots[name] = _Spot(rect, tip)
         return spots
 
     def _make_room(
@@ -444,12 +491,53 @@ class SpeechBubbles:
             return None
         return hit, away, moved, toward
 
+    def _step_aside(
+        self,
+        mine: dict[str, _Spot],
+        best: list[str],
+        chosen: list[_Spot],
+        wants: list[tuple[tuple[int, int], tuple[int, int]]],
+        view: pygame.Rect,
+        names: list[pygame.Rect],
+    ) -> tuple[int, str, _Spot, str] | None:
+        """Every place of this bubble covers one placed before (say, a speaker in a corner,
+        where only one place is left): the one bubble in the way of the first of this
+        one's places (in the order ``best``) that meets only one may move to another of its
+        own places that covers no bubble, the one covering the fewest names (a hidden name
+        is better than two bubbles drawn over each other). Which bubble, the side it moves
+        to and its place there, and this one's side; None if none may."""
+        rects = [spot.rect for spot in chosen]
+        theirs: dict[int, dict[str, _Spot]] = {}  # the places of each bubble in the way
+        for side in best:
+            spot = mine[side]
+            hits = spot.rect.collidelistall(rects)
+            if len(hits) != 1:
+                continue
+            hit = hits[0]
+            if hit not in theirs:
+                theirs[hit] = self._spots(*wants[hit], view)
+            others = [spot.rect, *(r for i, r in enumerate(rects) if i != hit)]
+            free = [
+                (len(moved.rect.collidelistall(names)), i, away, moved)
+                for i, (away, moved) in enumerate(theirs[hit].items())
+                if moved.rect.collidelist(others) < 0
+            ]
+            if free:
+                *_, away, moved = min(free)
+                return hit, away, moved, side
+        return None
+
     def live(self) -> dict[str, BubbleInfo]:
         """Speaker -> what their bubble currently shows (for tests)."""
         return {
             speaker: BubbleInfo(b.text, b.age, b.alpha, b.surface.get_size(), b.lines)
             for speaker, b in self._bubbles.items()
         }
+
+    def boxes(self) -> dict[str, pygame.Rect]:
+        """Speaker -> where the box of their bubble (not its tail) was last drawn (for
+        tests)."""
+        return {s: b.rect.copy() for s, b in self._bubbles.items() if b.rect is not None}
 
     def clear(self) -> None:
         """Remove every bubble at once."""

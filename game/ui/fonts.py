@@ -7,6 +7,12 @@ pygame-gui, which the game already needs for the dialogue box, ships Noto Sans S
 and kana) and Noto Sans KR (Hangul). A line the default font cannot draw whole is drawn
 in the first of those that can, scaled to the default font's line height, so every
 layout built on the default font's sizes (bubbles, names, the feed, the bar) still fits.
+
+The default font (FreeSans Bold, 2002) carries a kerning table that an early font editor
+made up: 1,291 of its 1,535 pairs push letters apart, by as much as a tenth of an em
+("a" "t" +67/1000, "e" "n" +62, "n" "g" +57), so SDL_ttf, which always kerns, drew
+"wa tch", "betwee n" and "runnin g". Its lines are drawn with FreeType instead, which
+spaces each letter by its own advance and leaves the kerning table alone.
 """
 
 from __future__ import annotations
@@ -113,6 +119,13 @@ class UIFont(pygame.font.Font):
         super().__init__(None, size)
         self._point_size = size
         self._fallbacks: list[tuple[Path, pygame.font.Font | None]] | None = None  # when needed
+        if not pygame.freetype.get_init():
+            pygame.freetype.init()
+        # The same file at the size pygame.font chose for it (it shrinks the default font
+        # by a third), unkerned: see the module's docstring.
+        self._plain = pygame.freetype.Font(None, self.point_size)
+        self._plain.kerning = False
+        self._plain.origin = True  # positions are of the baseline, as the metrics are
 
     def _pick(self, text: str) -> pygame.font.Font | None:
         """The fallback to draw ``text`` in, or None for the default font."""
@@ -157,11 +170,30 @@ class UIFont(pygame.font.Font):
         for ch in set(text):
             self._pick(ch)
 
+    def _plain_layout(self, text: str) -> tuple[int, int, int, int]:
+        """Where the unkerned default font draws the line ``text`` on a surface of its own:
+        the pen's start from the left edge, the baseline from the top, and the surface's
+        width and height. As SDL_ttf lays out a line, so text sits where it always did: a
+        line's height with the baseline at the ascent, pushed down by a glyph that rises
+        above the ascent and made taller by one that hangs below the line; as wide as the
+        advances, or the ink where it reaches further."""
+        face = self._plain
+        face.pad = True  # the advances (and the font's ascender and descender)
+        box = face.get_rect(text)
+        face.pad = False  # the ink alone: how far it rises and hangs
+        ink = face.get_rect(text)
+        ascent = self.get_ascent()
+        baseline = ascent + max(0, ink.y - ascent)
+        height = max(self.get_linesize(), baseline + ink.height - ink.y)
+        return -box.x, baseline, box.width, height
+
     def size(self, text: str) -> tuple[int, int]:  # type: ignore[override]
-        font = None if "\n" in text else self._pick(text)
-        if font is None:
+        if "\n" in text or not text:
             return super().size(text)
-        return font.size(text)[0], super().size(text)[1]
+        font = self._pick(text)
+        if font is not None:
+            return font.size(text)[0], super().size(text)[1]
+        return self._plain_layout(text)[2], super().size(text)[1]
 
     def render(  # type: ignore[override]
         self,
@@ -171,17 +203,40 @@ class UIFont(pygame.font.Font):
         bgcolor: pygame.typing.ColorLike | None = None,
         wraplength: int = 0,
     ) -> pygame.Surface:
-        # A fallback line is trimmed to one line's height: text of several lines (which
-        # pygame draws on its own) stays with the default font.
-        font = None if wraplength or "\n" in text else self._pick(text)
-        if font is None:
+        # Text of several lines (which pygame lays out on its own) stays with pygame's
+        # kerned default font: the game draws every line on its own.
+        if wraplength or "\n" in text or not text:
             return super().render(text, antialias, color, bgcolor, wraplength)
+        font = self._pick(text)
+        if font is None:
+            return self._render_plain(text, antialias, color, bgcolor)
         drawn = font.render(text, antialias, color, bgcolor, wraplength)
         height = self.get_linesize()  # as tall as the default font draws a line
         if drawn.get_height() <= height:
             return drawn
         trim = (drawn.get_height() - height) // 2  # Noto's room above and below its glyphs
         return drawn.subsurface((0, trim, drawn.get_width(), height)).copy()
+
+    def _render_plain(
+        self,
+        text: str,
+        antialias: bool,
+        color: pygame.typing.ColorLike,
+        bgcolor: pygame.typing.ColorLike | None,
+    ) -> pygame.Surface:
+        """``text`` in the unkerned default font, on a surface like pygame.font's: opaque
+        on ``bgcolor``, else per-pixel alpha."""
+        pen, baseline, width, height = self._plain_layout(text)
+        fg = pygame.Color(color)
+        if bgcolor is None:
+            surface = pygame.Surface((width, height), pygame.SRCALPHA)
+            surface.fill((fg.r, fg.g, fg.b, 0))  # FreeType blends onto it: edges keep fg
+        else:
+            surface = pygame.Surface((width, height))
+            surface.fill(bgcolor)
+        self._plain.antialiased = antialias
+        self._plain.render_to(surface, (pen, baseline), text, fg)
+        return surface
 
 
 @functools.cache
