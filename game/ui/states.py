@@ -195,6 +195,7 @@ class DialogueState(State):
                 game.send(m.CloseDialogue(conversation_id))
             if game.dialogue.is_open:
                 game.dialogue.close()
+            game.camera.shift = (0, 0)  # the view moved aside for the box: back to the player
             game.held.clear()
             game.tap = None
             return Pop()
