@@ -39,6 +39,7 @@ HINT = "Enter to send, Esc to leave"  # under the messages while the player may 
 PLACEHOLDER = f"Say something... ({HINT})"
 ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
 NEAR_LIMIT = 40  # characters left from which the hint counts them down
+LINE_SCROLL = 40  # pixels Up / Down scroll the messages by (about a line and a half)
 
 
 @dataclass(frozen=True)
@@ -499,6 +500,21 @@ class DialogueBox:
         bar.set_visible_percentage(area.rect.height / max(self._content_h, 1))
         bar.set_scroll_from_start_percentage(1.0)
 
+    def scroll_by(self, pixels: int) -> None:
+        """Scroll the messages ``pixels`` down (negative: up, to older ones), within them."""
+        area = self.area
+        if area is None or area.vert_scroll_bar is None or not area.vert_scroll_bar_active:
+            return  # all of them in sight
+        bar = area.vert_scroll_bar
+        bar.set_scroll_from_start_percentage(
+            bar.start_percentage + pixels / max(self._content_h, 1)
+        )
+
+    def page(self) -> int:
+        """Pixels PageUp / PageDown scroll: the message area's height, less a line kept."""
+        area = self.area
+        return max(area.rect.height - LINE_SCROLL, LINE_SCROLL) if area is not None else 0
+
     def set_thinking(self, on: bool) -> None:
         """Show or hide "<npc> is thinking..." under the messages."""
         label = self.thinking
@@ -557,6 +573,8 @@ class DialogueBox:
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             return CloseDialogue()
         entry = self.entry
+        if event.type == pygame.KEYDOWN:
+            self._scroll_key(event.key)
         if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and entry is not None:
             if element is entry:
                 action = self._submit(entry)
@@ -567,6 +585,16 @@ class DialogueBox:
         elif event.type == pygame.MOUSEBUTTONUP:
             self._refocus_after_click()
         return None
+
+    def _scroll_key(self, key: int) -> None:
+        """PageUp / PageDown scroll the messages; Up / Down too while nothing is typed (the
+        line is one line: they have nothing to do there)."""
+        if key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN):
+            self.scroll_by(-self.page() if key == pygame.K_PAGEUP else self.page())
+        elif key in (pygame.K_UP, pygame.K_DOWN):
+            entry = self.entry
+            if entry is None or not entry.get_text():
+                self.scroll_by(-LINE_SCROLL if key == pygame.K_UP else LINE_SCROLL)
 
     def _refocus_after_click(self) -> None:
         """A click elsewhere (the map, the title bar) takes the keyboard back to the entry,
