@@ -15,6 +15,7 @@ from game.brains.offline import OfflineBrain
 from game.content.loader import load_content
 from game.ui.camera import Slack
 from game.ui.dialogue import MIN_WINDOW_SIZE, TalkArea, place_window
+from game.ui.map_render import BACKGROUND
 from game.ui.states import DialogueState, PlayingState
 
 SIZES = [(800, 600), (1280, 720)]
@@ -163,6 +164,33 @@ def test_a_village_smaller_than_the_view_moves_aside_for_the_box(tmp_path, size)
     try:
         open_dialogue(h, "Ada")
         assert_talk_in_sight(h.game, "Ada")
+    finally:
+        h.close()
+
+
+def test_a_map_just_the_size_of_the_view_moves_past_its_edge_and_shows_plain_ground_there(
+    tmp_path,
+) -> None:
+    """25 x 18 tiles fill an 800 x 600 view: to clear the talk in its middle the map must
+    move past its edge, and what shows there is the plain background, not the map's edge
+    left over from before the move."""
+    spawns = {"Ada": (12, 9)}
+    content = load_content(*write_village(tmp_path / "v", spawns, field_map((13, 9), 25, 18)))
+    h = Harness(content, OfflineBrain(0), tmp_path, size=(800, 600), turns=0)
+    try:
+        game = h.game
+        open_dialogue(h, "Ada")
+        assert_talk_in_sight(game, "Ada")
+        assert game.camera.shift != (0, 0)
+        box = game.dialogue.window.rect
+        _, bottom = game.camera.to_screen(0, game.map_layer.size_px[1])
+        _, top = game.camera.to_screen(0, 0)
+        past = [y for y in range(game.view.top, game.view.bottom) if not top <= y < bottom]
+        assert past  # some of the view is beyond the map
+        for y in past[::4]:
+            for x in (game.view.left + 4, box.left - 8, box.right + 8):
+                if game.view.collidepoint(x, y) and not box.collidepoint(x, y):
+                    assert game.screen.get_at((x, y))[:3] == BACKGROUND, (x, y)
     finally:
         h.close()
 
