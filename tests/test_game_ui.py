@@ -508,6 +508,7 @@ def test_cards_and_the_feed_fit_a_small_window(tiny_content, tmp_path, size) -> 
             feed = pygame.Rect(pos, panel.get_size())
             assert game.view.contains(feed)
             assert feed.width <= game.view.width // 2  # the middle, where the player is, shows
+            h.key(pygame.K_l)  # the feed hidden: Escape would close it before asking to quit
             for open_key, close_key in ((pygame.K_F1, pygame.K_F1), (pygame.K_ESCAPE, pygame.K_n)):
                 h.key(open_key)
                 (_, _), (card, at) = game.states[-1].jobs(game)

@@ -50,13 +50,28 @@ class TogglePause:
 
 
 @dataclass(frozen=True)
+class QuitQuestion:
+    """The "Leave the village?" card is up (``shown``) or gone: the turns wait for the answer."""
+
+    shown: bool
+
+
+@dataclass(frozen=True)
 class ChangePace:
     """``+`` / ``-``: multiply the time between turns by ``factor``."""
 
     factor: float
 
 
-Command = MovePlayer | TalkToNeighbour | PlayerSays | CloseDialogue | TogglePause | ChangePace
+Command = (
+    MovePlayer
+    | TalkToNeighbour
+    | PlayerSays
+    | CloseDialogue
+    | TogglePause
+    | QuitQuestion
+    | ChangePace
+)
 
 # ---- events: what happened ------------------------------------------------------
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 CONVERSATION = "conversation"
 DIALOGUE = "talking with the player"
 PLAYER = "paused by the player"
+QUIT = "asking whether to quit"
 
 
 class PauseGate:

@@ -30,7 +30,7 @@ from game.sim.directives import (
     parse_directives,
 )
 from game.sim.memory import MemoryBook
-from game.sim.pause import PLAYER, PauseGate
+from game.sim.pause import PLAYER, QUIT, PauseGate
 from game.words import counted
 from game.world import PLAYER_NAME, Pos, Seen, World, build_world, manhattan
 
@@ -227,6 +227,8 @@ class Simulation:
             self.conversations.player_closes(command.conversation_id)
         elif isinstance(command, m.TogglePause):
             self.gate.toggle(PLAYER)
+        elif isinstance(command, m.QuitQuestion):
+            (self.gate.hold if command.shown else self.gate.release)(QUIT)
         elif isinstance(command, m.ChangePace):
             interval = self.turn_interval * command.factor
             self.turn_interval = round(min(max(interval, 0.1), 10.0), 2)

@@ -15,9 +15,17 @@ from pygame_gui.elements import UIWindow
 from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
 from game.ui.actors import Actors
-from game.ui.bubbles import SpeechBubbles
+from game.ui.bubbles import (
+    BORDER,
+    MAX_LINES,
+    PAD,
+    RADIUS,
+    TAIL_H,
+    TAIL_HALF,
+    SpeechBubbles,
+)
 from game.ui.camera import Camera
-from game.ui.dialogue import DialogueBox, GameUIManager
+from game.ui.dialogue import DialogueBox, GameUIManager, TalkArea
 from game.ui.fonts import UIFont, unusual_characters
 from game.ui.glyphs import drawable
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
@@ -197,8 +205,7 @@ class Game:
                     self.follow = PLAYER_NAME
         elif isinstance(event, m.DialogueWaiting):
             if not isinstance(self.states[-1], DialogueState):
-                keep_clear = self._talk_area((event.npc, PLAYER_NAME))
-                self.dialogue.open(event.npc, None, keep_clear)
+                self._open_dialogue(event.npc, None)
                 self.dialogue.wait_for(event.npc, event.talking_with)
                 self.hud_state.dialogue_with = event.npc
                 self.push(DialogueState(None))
@@ -212,8 +219,7 @@ class Game:
                 self.send(m.CloseDialogue(event.conversation_id))
         elif isinstance(event, m.DialogueOpened):
             if not isinstance(self.states[-1], DialogueState):
-                keep_clear = self._talk_area((event.npc, PLAYER_NAME))
-                self.dialogue.open(event.npc, event.conversation_id, keep_clear)
+                self._open_dialogue(event.npc, event.conversation_id)
                 self.hud_state.dialogue_with = event.npc
                 self.push(DialogueState(event.conversation_id))
         elif isinstance(event, m.DialogueMessage):
@@ -307,7 +313,10 @@ class Game:
         if actor_jobs is not self._actor_jobs:
             self._actor_jobs = actor_jobs
             self._actor_rects = [pygame.Rect(pos, s.get_size()) for s, pos in actor_jobs]
-        others = self.bubbles.jobs(anchors, view) + self.feed.jobs(view) + self.notices.jobs(view)
+        # While the dialogue box is open, bubbles keep to the part of the view it leaves free.
+        bubble_room = self.dialogue.free_area or view
+        others = self.bubbles.jobs(anchors, bubble_room) + self.feed.jobs(view)
+        others += self.notices.jobs(view)
         for state in self.states:
             others += state.jobs(self)
         other_rects = [pygame.Rect(pos, surface.get_size()) for surface, pos in others]
@@ -344,18 +353,55 @@ class Game:
         if top:
             screen.blits(top, doreturn=False)
 
-    def _talk_area(self, names: tuple[str, ...]) -> pygame.Rect | None:
-        """Where ``names`` stand on screen now, with room above for their widest bubbles."""
-        _, anchors = self.actors.layout(self.camera)
-        half = self.bubbles.max_text_width // 2 + 16  # the text, its padding and outline
-        above = 6 * self.font.get_linesize()  # a bubble's usual most lines, and its tail
-        below = self.tile + self.small_font.get_linesize()  # the sprite and its name label
-        rects = []
-        for name in names:
-            if name in anchors:
-                x, y = anchors[name]
-                rects.append(pygame.Rect(x - half, y - above, 2 * half, above + below))
-        return rects[0].unionall(rects[1:]) if rects else None
+    def _open_dialogue(self, npc: str, conversation_id: int | None) -> None:
+        """Open the box on the side of the view away from the player and ``npc``, moving the
+        map aside (the camera) if no side has room; back on the player first."""
+        self.follow = PLAYER_NAME
+        self.camera.shift = (0, 0)
+        self.camera.follow(*self._focus())
+        talk = self._talk_area(npc, PLAYER_NAME)
+        placement = self.dialogue.open(npc, conversation_id, talk, self.camera.slack())
+        self.camera.shift = placement.shift
+        self.camera.follow(*self._focus())
+
+    def _talk_area(self, npc: str, other: str) -> TalkArea | None:
+        """Where ``npc`` and ``other`` stand on screen now (on the tiles they are walking
+        to, if any), with their names, and where the tallest, widest bubble ``npc`` may say
+        would go (the player's lines go to the box, not to bubbles)."""
+        t = self.tile
+        below = t + 2 * self.small_font.get_linesize()  # the sprite, its name (a line lower)
+        people, anchors = [], []
+        for name in (npc, other):
+            actor = self.actors.get(name)
+            if actor is None:
+                continue
+            x, y = self.camera.to_screen(actor.tile[0] * t, actor.tile[1] * t)
+            wide = max(t, actor.label.get_width())  # a long name is wider than its sprite
+            people.append(pygame.Rect(x + (t - wide) // 2, y, wide, below))
+            anchors.append((x + t // 2, y + 2))  # as Actors.layout puts a bubble's anchor
+        if len(people) < 2:
+            return None
+        around = people[0].union(people[1])
+        return TalkArea(around, around.union(self._bubble_spot(anchors[0], anchors[1])))
+
+    def _bubble_spot(self, anchor: tuple[int, int], other: tuple[int, int]) -> pygame.Rect:
+        """Where a bubble of the largest size goes over a speaker at ``anchor``, as
+        :class:`SpeechBubbles` places it with one other person (at ``other``) near: above
+        the speaker, else beside the other's head, else under the speaker (then the other
+        stands right above). Above, a smaller bubble may still go in the middle: that too."""
+        w = self.bubbles.max_text_width + 2 * (PAD + BORDER)
+        h = MAX_LINES * self.font.get_linesize() + 2 * (PAD + BORDER)
+        ax, ay = anchor
+        aside = RADIUS + TAIL_HALF + BORDER + 1  # from a box's edge to a tail at its side
+        top = ay - TAIL_H - h + 1
+        centre = pygame.Rect(ax - w // 2, top, w, h)
+        head = pygame.Rect(other[0] - 10, other[1], 20, 40)  # as SpeechBubbles reckons it
+        if not centre.colliderect(head):
+            return centre
+        for spot in (pygame.Rect(ax + aside - w, top, w, h), pygame.Rect(ax - aside, top, w, h)):
+            if not spot.colliderect(head):
+                return spot.union(centre)
+        return pygame.Rect(ax - w // 2, ay + self.bubbles.below + TAIL_H, w, h)
 
     def invalidate(self) -> None:
         """Paint the whole screen next frame (for when something else has drawn on it)."""

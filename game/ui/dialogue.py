@@ -19,13 +19,15 @@ from pygame_gui.core import ObjectID
 from pygame_gui.elements import UILabel, UIScrollingContainer, UITextBox, UITextEntryLine, UIWindow
 
 from game.ui.bubbles import ELLIPSIS, clean_text
+from game.ui.camera import Slack
 from game.ui.fonts import fallback_file, gui_runs
 
 WINDOW_SIZE = (560, 400)
-MIN_WINDOW_WIDTH = 400  # narrowest it gets to keep out of the talkers' way
+MIN_WINDOW_SIZE = (400, 300)  # the smallest it gets to keep out of the talkers' way
 MARGIN = 10  # around the window's contents
 CLEARANCE = 12  # between the window and the villagers it keeps clear of
 EDGE = 10  # at least between the window and the view's edges (it draws a shadow round it)
+SIDES = ("below", "right", "left", "above")  # of the talk, where the box may go; ties: first
 GAP = 6  # between messages
 ENTRY_H = 36
 THINKING_H = 22
@@ -38,6 +40,7 @@ PLACEHOLDER = f"Say something... ({HINT})"
 ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
 WAITING_PLACEHOLDER = "Waiting for them to finish - Esc to leave"
 NEAR_LIMIT = 40  # characters left from which the hint counts them down
+LINE_SCROLL = 40  # pixels Up / Down scroll the messages by (about a line and a half)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,116 @@ class CloseDialogue:
 
 
 DialogueAction = SendText | CloseDialogue
+
+
+@dataclass(frozen=True)
+class TalkArea:
+    """Where the player and the villager are on screen as the box opens."""
+
+    people: pygame.Rect  # their sprites and names: never under the box
+    bubbles: pygame.Rect  # those, and room over them for their bubbles
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the box goes, and how the map moves so that the talk is clear of it."""
+
+    rect: pygame.Rect  # the window
+    shift: tuple[int, int]  # screen pixels to move the map (and everyone on it) by
+    free: pygame.Rect  # the part of the view left to the talk: speech bubbles stay in it
+
+
+def _box_beside(view: pygame.Rect, area: pygame.Rect, side: str) -> tuple[pygame.Rect, pygame.Rect]:
+    """The box on ``side`` of the view, with the part of the view it leaves free. As large
+    as fits beside ``area`` where it stands now, up to :data:`WINDOW_SIZE`; where nothing as
+    large as :data:`MIN_WINDOW_SIZE` fits, that size (the talk will have to move)."""
+    full_w, full_h = min(WINDOW_SIZE[0], view.w - 2 * EDGE), min(WINDOW_SIZE[1], view.h - 2 * EDGE)
+    min_w, min_h = min(MIN_WINDOW_SIZE[0], full_w), min(MIN_WINDOW_SIZE[1], full_h)
+    room = {
+        "below": view.bottom - EDGE - (area.bottom + CLEARANCE),
+        "above": area.top - CLEARANCE - (view.top + EDGE),
+        "right": view.right - EDGE - (area.right + CLEARANCE),
+        "left": area.left - CLEARANCE - (view.left + EDGE),
+    }[side]
+    if side in ("below", "above"):
+        h = min(full_h, room) if room >= min_h else min_h
+        rect = pygame.Rect(0, 0, full_w, h)
+        if side == "below":
+            rect.midbottom = (view.centerx, view.bottom - EDGE)
+            free = pygame.Rect(view.left, view.top, view.w, rect.top - CLEARANCE - view.top)
+        else:
+            rect.midtop = (view.centerx, view.top + EDGE)
+            top = rect.bottom + CLEARANCE
+            free = pygame.Rect(view.left, top, view.w, view.bottom - top)
+    else:
+        w = min(full_w, room) if room >= min_w else min_w
+        rect = pygame.Rect(0, 0, w, full_h)
+        if side == "right":
+            rect.bottomright = (view.right - EDGE, view.bottom - EDGE)
+            free = pygame.Rect(view.left, view.top, rect.left - CLEARANCE - view.left, view.h)
+        else:
+            rect.bottomleft = (view.left + EDGE, view.bottom - EDGE)
+            left = rect.right + CLEARANCE
+            free = pygame.Rect(left, view.top, view.right - left, view.h)
+    return rect, free
+
+
+def _shift_into(talk: TalkArea, free: pygame.Rect, slack: Slack | None) -> tuple[int, int]:
+    """How far to move the talk so that it stands in ``free``: its bubbles' room too if
+    that fits, its people in any case; no further than ``slack`` allows, if given."""
+    moved = talk.bubbles.clamp(free)
+    dx, dy = moved.x - talk.bubbles.x, moved.y - talk.bubbles.y
+    people = talk.people.move(dx, dy)
+    kept = people.clamp(free)
+    dx, dy = dx + kept.x - people.x, dy + kept.y - people.y
+    if slack is not None:
+        dx = min(max(dx, -slack.left), slack.right)
+        dy = min(max(dy, -slack.up), slack.down)
+    return dx, dy
+
+
+def _overlap(a: pygame.Rect, b: pygame.Rect) -> int:
+    cut = a.clip(b)
+    return cut.w * cut.h
+
+
+def place_window(
+    view: pygame.Rect, talk: TalkArea | None = None, slack: Slack | None = None
+) -> Placement:
+    """Where the box goes for a talk at ``talk``: on the side of the view away from the two
+    talking, and if no side has room, with the map moved (by the camera) so that they stand
+    clear of it, within ``slack`` if that will do (no void beyond the map shows).
+
+    Of the places tried, the best covers no one of the two (nor pushes them off the view),
+    shows no void, keeps their bubbles' room clear, moves the map least, and is the largest.
+    """
+    if talk is None:
+        rect, free = _box_beside(view, pygame.Rect(view.centerx, view.top, 0, 0), "below")
+        return Placement(rect, (0, 0), free)
+    best: tuple[tuple[int, ...], Placement] | None = None
+    for side in SIDES:
+        rect, free = _box_beside(view, talk.bubbles, side)
+        for limit in (slack, None):  # within the map first; past its edge if need be
+            dx, dy = _shift_into(talk, free, limit)
+            void = 0
+            if limit is None and slack is not None:
+                void = max(0, -dx - slack.left, dx - slack.right)
+                void += max(0, -dy - slack.up, dy - slack.down)
+            people = talk.people.move(dx, dy)
+            hidden = _overlap(people, rect) + people.w * people.h - _overlap(people, view)
+            cost = (
+                hidden,
+                void,
+                _overlap(talk.bubbles.move(dx, dy), rect),
+                abs(dx) + abs(dy),
+                -rect.w * rect.h,
+            )
+            if best is None or cost < best[0]:
+                best = (cost, Placement(rect, (dx, dy), free))
+            if limit is None:
+                break
+    assert best is not None
+    return best[1]
 
 
 def message_text(text: str) -> str:
@@ -190,6 +303,8 @@ class DialogueBox:
         self.thinking: UILabel | None = None
         self.hint: UILabel | None = None  # in the thinking line's place while it is hidden
         self._content_h = 0
+        # While open: the part of the view the box leaves to the talk (bubbles stay in it).
+        self.free_area: pygame.Rect | None = None
         self._fonts_loaded: set[str] = set()  # pygame-gui fonts loaded for CJK text
 
     @property
@@ -211,41 +326,26 @@ class DialogueBox:
 
     # ---- opening and closing -----------------------------------------------------------
 
-    def window_rect(self, keep_clear: pygame.Rect | None = None) -> pygame.Rect:
-        """Centred horizontally in the lower part of the game view, unless that would hide
-        ``keep_clear`` (the two talking and their bubbles): then beside it, on the side
-        with more room, if the window fits there."""
-        view = self.view_rect
-        rect = pygame.Rect(0, 0, *WINDOW_SIZE)
-        rect.w, rect.h = min(rect.w, view.w - 2 * EDGE), min(rect.h, view.h - 2 * EDGE)
-        rect.midbottom = (view.centerx, view.bottom - 2 * EDGE)
-        rect = rect.clamp(view)
-        if keep_clear is None or not rect.colliderect(keep_clear):
-            return rect
-        room_left = keep_clear.left - CLEARANCE - (view.left + EDGE)
-        room_right = view.right - EDGE - (keep_clear.right + CLEARANCE)
-        room = max(room_left, room_right)
-        if room < min(MIN_WINDOW_WIDTH, rect.w):
-            return rect  # no side has room: the talk matters more than the villagers
-        rect.w = min(rect.w, room)  # narrower, so that it fits beside them
-        if room_right >= room_left:
-            rect.left = keep_clear.right + CLEARANCE
-        else:
-            rect.right = keep_clear.left - CLEARANCE
-        return rect
-
     def open(
-        self, npc_name: str, conversation_id: int | None, keep_clear: pygame.Rect | None = None
-    ) -> None:
+        self,
+        npc_name: str,
+        conversation_id: int | None,
+        talk: TalkArea | None = None,
+        slack: Slack | None = None,
+    ) -> Placement:
         """Open an empty box for talking to ``npc_name``; the entry line gets the keyboard.
 
-        ``keep_clear`` is the part of the screen the box should not cover, if it can help it.
+        ``talk`` is where the two talking stand on screen, ``slack`` how far the map may
+        move without showing what is beyond it: the box goes where it covers neither them
+        nor their bubbles (see :func:`place_window`). Returns where it went and how far the
+        caller should move the map.
         """
         self.close()
         self._npc_name = npc_name
         self._conversation_id = conversation_id
+        placement = place_window(self.view_rect, talk, slack)
         window = UIWindow(
-            self.window_rect(keep_clear),
+            placement.rect,
             self.manager,
             window_display_title=npc_name,
             object_id=ObjectID("#dialogue_window", "@dialogue"),
@@ -285,8 +385,10 @@ class DialogueBox:
         )
         self.entry.set_text_length_limit(self.max_input)
         self.window = window
+        self.free_area = placement.free
         self._content_h = 0
         self.focus()
+        return placement
 
     def focus(self) -> None:
         """Give the keyboard to the entry line."""
@@ -302,6 +404,7 @@ class DialogueBox:
 
     def _forget(self) -> None:
         self.window = self.area = self.entry = self.thinking = self.hint = None
+        self.free_area = None
         self._content_h = 0
 
     # ---- contents ----------------------------------------------------------------------
@@ -398,6 +501,21 @@ class DialogueBox:
         bar.set_visible_percentage(area.rect.height / max(self._content_h, 1))
         bar.set_scroll_from_start_percentage(1.0)
 
+    def scroll_by(self, pixels: int) -> None:
+        """Scroll the messages ``pixels`` down (negative: up, to older ones), within them."""
+        area = self.area
+        if area is None or area.vert_scroll_bar is None or not area.vert_scroll_bar_active:
+            return  # all of them in sight
+        bar = area.vert_scroll_bar
+        bar.set_scroll_from_start_percentage(
+            bar.start_percentage + pixels / max(self._content_h, 1)
+        )
+
+    def page(self) -> int:
+        """Pixels PageUp / PageDown scroll: the message area's height, less a line kept."""
+        area = self.area
+        return max(area.rect.height - LINE_SCROLL, LINE_SCROLL) if area is not None else 0
+
     def set_thinking(self, on: bool) -> None:
         """Show or hide "<npc> is thinking..." under the messages."""
         label = self.thinking
@@ -473,6 +591,8 @@ class DialogueBox:
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             return CloseDialogue()
         entry = self.entry
+        if event.type == pygame.KEYDOWN:
+            self._scroll_key(event.key)
         if event.type == pygame_gui.UI_TEXT_ENTRY_FINISHED and entry is not None:
             if element is entry:
                 action = self._submit(entry)
@@ -483,6 +603,16 @@ class DialogueBox:
         elif event.type == pygame.MOUSEBUTTONUP:
             self._refocus_after_click()
         return None
+
+    def _scroll_key(self, key: int) -> None:
+        """PageUp / PageDown scroll the messages; Up / Down too while nothing is typed (the
+        line is one line: they have nothing to do there)."""
+        if key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN):
+            self.scroll_by(-self.page() if key == pygame.K_PAGEUP else self.page())
+        elif key in (pygame.K_UP, pygame.K_DOWN):
+            entry = self.entry
+            if entry is None or not entry.get_text():
+                self.scroll_by(-LINE_SCROLL if key == pygame.K_UP else LINE_SCROLL)
 
     def _refocus_after_click(self) -> None:
         """A click elsewhere (the map, the title bar) takes the keyboard back to the entry,

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from game.world.grid import Grid
 
 CHUNK = 16  # tiles per chunk side
-BACKGROUND = (28, 40, 30)  # what shows round a map smaller than the view
+BACKGROUND = (28, 40, 30)  # what shows beyond the map
 
 
 class MapLayer:
@@ -68,8 +68,11 @@ class MapLayer:
             cx1 = min(rect.right // span, (self.grid.width - 1) // CHUNK)
             cy1 = min(rect.bottom // span, (self.grid.height - 1) // CHUNK)
             jobs = []
-            if self.size_px[0] < view.w or self.size_px[1] < view.h:
-                self._view.fill(BACKGROUND)  # round a map smaller than the view
+            w, h = self.size_px
+            if camera.x < 0 or camera.y < 0 or camera.x + view.w > w or camera.y + view.h > h:
+                # Round a map smaller than the view, or past an edge the camera was moved
+                # beyond (to keep the talk clear of the dialogue box).
+                self._view.fill(BACKGROUND)
             for cy in range(cy0, cy1 + 1):
                 for cx in range(cx0, cx1 + 1):
                     x, y = camera.to_screen(cx * span, cy * span)

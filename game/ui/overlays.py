@@ -14,10 +14,11 @@ FAINT = (128, 104, 90)
 KEYS: tuple[tuple[str, str], ...] = (
     ("Arrows / WASD", "walk (hold to keep walking)"),
     ("Enter", "talk to the villager next to you"),
-    ("Escape", "close the dialogue or this card; quit"),
+    ("Escape", "close the feed, the dialogue or a card; then quit"),
     ("Space", "pause or resume the turns"),
     ("+ / -", "faster or slower turns"),
     ("L", "show or hide the conversation feed"),
+    ("PgUp / PgDn", "scroll the feed, or the dialogue's messages"),
     ("Tab", "follow the running conversation / the player"),
     ("F1", "show or hide this help"),
     ("F3", "show or hide FPS and frame time"),
@@ -61,69 +62,142 @@ def help_card(
     return panel
 
 
+QUIT_HINT = "Enter or Y to quit   -   Escape or N to stay"
+QUIT_NOTE = "The turns wait for your answer; any other key plays on."
+
+
 def quit_card(title_font: pygame.font.Font, font: pygame.font.Font) -> pygame.Surface:
     title = title_font.render("Leave the village?", True, INK)
-    hint = font.render("Enter or Y to quit   -   Escape or N to stay", True, FAINT)
-    panel = _panel((max(title.get_width(), hint.get_width()) + 60, 104))
-    panel.blit(title, ((panel.get_width() - title.get_width()) // 2, 22))
-    panel.blit(hint, ((panel.get_width() - hint.get_width()) // 2, 64))
+    hint = font.render(QUIT_HINT, True, INK)
+    note = font.render(QUIT_NOTE, True, FAINT)
+    width = max(title.get_width(), hint.get_width(), note.get_width()) + 60
+    panel = _panel((width, 64 + 2 * font.get_linesize() + 36))
+    panel.blit(title, ((width - title.get_width()) // 2, 22))
+    panel.blit(hint, ((width - hint.get_width()) // 2, 64))
+    panel.blit(note, ((width - note.get_width()) // 2, 64 + font.get_linesize() + 8))
     return panel
 
 
 MAX_FEED_ROWS = 30
+FEED_LINES = 200  # lines kept to scroll back through
+MAX_FEED_CHARS = 2000  # a line longer than any a villager says; past it, an ellipsis
+WHEEL_LINES = 1  # lines a notch of the mouse wheel scrolls
 
 
 class Feed:
-    """The last lines said anywhere in the village (L). Rebuilt only when a line arrives."""
+    """The last lines said anywhere in the village (L), newest at the bottom, each whole,
+    wrapped to the panel's width, scrolled a line at a time (the mouse wheel) or a panel at
+    a time (PageUp / PageDown). The top row always starts a line.
+
+    A line is wrapped once, when it arrives (again only when the panel's width changes),
+    and the panel is drawn again only when a line arrives or it scrolls.
+    """
 
     WIDTH = 360  # at most; in a narrow window, two fifths of the view
 
-    def __init__(self, font: pygame.font.Font, size: int = 20) -> None:
+    def __init__(self, font: pygame.font.Font, size: int = FEED_LINES) -> None:
         self.font = font
         self.lines: deque[str] = deque(maxlen=size)
+        self._wrapped: deque[list[str]] = deque(maxlen=size)  # each line's rows, as shown
         self.visible = False
         self.width = self.WIDTH
         self.max_rows = MAX_FEED_ROWS
+        self.scroll = 0  # lines the view is scrolled back from the newest
         self._panel: pygame.Surface | None = None
 
     def add(self, turn: int, speaker: str, text: str) -> None:
         shown = f"T{turn} {speaker}: {text}"
-        self.lines.append(shown if len(shown) <= 160 else shown[:159] + "…")
+        if len(shown) > MAX_FEED_CHARS:
+            shown = shown[: MAX_FEED_CHARS - 1] + "…"
+        self.lines.append(shown)
+        self._wrapped.append(self._fit(shown))
+        if self.scroll:  # scrolled back: the lines being read stay in place
+            self.scroll += 1
+        self._clamp_scroll()
         self._panel = None
 
     def _fit(self, text: str) -> list[str]:
-        """Word-wrap ``text`` to the panel, at most two rows."""
+        """Word-wrap ``text`` to the panel: all of it, its second and later rows indented
+        under the first; a word too long for a row is broken."""
+        room = self.width - 24
         rows: list[str] = []
         current = ""
         for word in text.split():
             trial = f"{current} {word}" if current else word
-            if self.font.size(trial)[0] <= self.width - 24 or not current:
+            if self.font.size(trial)[0] <= room:
                 current = trial
-            else:
+                continue
+            if current.strip():
                 rows.append(current)
-                current = "  " + word  # a second row is indented under the first
+                current = "  " + word
+            else:
+                current = trial
+            while self.font.size(current)[0] > room and len(current) > 3:
+                lo, hi = 3, len(current) - 1  # the longest start that fits: a binary search
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    if self.font.size(current[:mid])[0] <= room:
+                        lo = mid
+                    else:
+                        hi = mid - 1
+                rows.append(current[:lo])
+                current = "  " + current[lo:]
         rows.append(current)
-        if len(rows) > 2:
-            rows = [rows[0], rows[1].rstrip() + " …"]
         return rows
 
+    def _shown_from(self, end: int) -> int:
+        """Where the lines shown end at ``end`` (exclusive) start: as many whole lines as
+        fit, at least one."""
+        start, used = end, 0
+        while start > 0 and used + len(self._wrapped[start - 1]) <= self.max_rows:
+            start -= 1
+            used += len(self._wrapped[start])
+        return min(start, end - 1) if end else 0
+
+    def _clamp_scroll(self) -> None:
+        """No further back than the view that starts with the oldest line kept."""
+        fit, used = 0, 0
+        while fit < len(self._wrapped) and used + len(self._wrapped[fit]) <= self.max_rows:
+            used += len(self._wrapped[fit])
+            fit += 1
+        self.scroll = max(0, min(self.scroll, len(self._wrapped) - max(fit, 1)))
+
+    def scroll_by(self, lines: int) -> None:
+        """Scroll ``lines`` back to older lines (negative: on towards the newest)."""
+        before = self.scroll
+        self.scroll += lines
+        self._clamp_scroll()
+        if self.scroll != before:
+            self._panel = None
+
+    def page(self) -> int:
+        """Lines a PageUp or PageDown scrolls: those on show, less one kept in sight."""
+        end = len(self._wrapped) - self.scroll
+        return max(1, end - self._shown_from(end) - 1)
+
     def rows(self) -> list[str]:
-        """The rows the panel shows: the newest lines that fit, each one whole."""
-        rows: list[str] = []
-        for line in reversed(self.lines):
-            fitted = self._fit(line)
-            if len(rows) + len(fitted) > self.max_rows:
-                if not rows:  # room for less than the newest line: its start, not nothing
-                    rows = fitted[: self.max_rows]
-                break
-            rows[:0] = fitted
-        return rows
+        """The rows the panel shows: the whole lines that fit, ending ``scroll`` lines
+        before the newest (a line taller than the panel: its start)."""
+        end = len(self._wrapped) - self.scroll
+        rows = [row for i in range(self._shown_from(end), end) for row in self._wrapped[i]]
+        return rows[: self.max_rows]
+
+    def _title(self) -> str:
+        """The panel's heading, with which way there is more to read, if the room allows."""
+        title = "Conversation feed (L)"
+        if self.scroll:
+            more = f"{title}  -  PgDn: newer"
+        elif self._shown_from(len(self._wrapped)) > 0:
+            more = f"{title}  -  PgUp: older"
+        else:
+            return title
+        return more if self.font.size(more)[0] <= self.width - 24 else title
 
     def _build(self) -> pygame.Surface:
         line_h = self.font.get_linesize()
         rows = self.rows()
         panel = _panel((self.width, 40 + line_h * max(len(rows), 1)))
-        panel.blit(self.font.render("Conversation feed (L)", True, FAINT), (12, 10))
+        panel.blit(self.font.render(self._title(), True, FAINT), (12, 10))
         if not rows:
             panel.blit(self.font.render("Nothing said yet.", True, FAINT), (12, 32))
         for i, row in enumerate(rows):
@@ -136,6 +210,10 @@ class Feed:
         width = min(self.WIDTH, max(160, view.width * 2 // 5))
         rows = max(1, min(MAX_FEED_ROWS, (view.height - 56) // self.font.get_linesize()))
         if self._panel is None or (width, rows) != (self.width, self.max_rows):
-            self.width, self.max_rows = width, rows
+            if width != self.width:  # wrapped again for the new width
+                self.width = width
+                self._wrapped = deque(map(self._fit, self.lines), maxlen=self._wrapped.maxlen)
+            self.max_rows = rows
+            self._clamp_scroll()
             self._panel = self._build()
         return [(self._panel, (view.right - self.width - 8, view.top + 8))]

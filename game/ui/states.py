@@ -14,7 +14,7 @@ import pygame
 from game.sim import messages as m
 from game.ui import dialogue as dlg
 from game.ui.glyphs import drawable
-from game.ui.overlays import fit_within, help_card, quit_card
+from game.ui.overlays import WHEEL_LINES, fit_within, help_card, quit_card
 from game.world import PLAYER_NAME, Facing
 
 if TYPE_CHECKING:
@@ -32,6 +32,26 @@ MOVE_KEYS: dict[int, Facing] = {
 }
 FASTER_KEYS = {pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS}
 SLOWER_KEYS = {pygame.K_MINUS, pygame.K_KP_MINUS}
+# Keys that are only ever held with another: pressed under the quit question, they do nothing.
+MODIFIER_KEYS = frozenset(
+    {
+        pygame.K_LSHIFT,
+        pygame.K_RSHIFT,
+        pygame.K_LCTRL,
+        pygame.K_RCTRL,
+        pygame.K_LALT,
+        pygame.K_RALT,
+        pygame.K_LMETA,
+        pygame.K_RMETA,
+        pygame.K_LGUI,
+        pygame.K_RGUI,
+        pygame.K_MODE,
+        pygame.K_CAPSLOCK,
+        pygame.K_NUMLOCK,
+        pygame.K_SCROLLOCK,
+    }
+)
+NO_CONVERSATION = "No conversation to follow"
 
 
 @dataclass(frozen=True)
@@ -41,7 +61,10 @@ class Push:
 
 @dataclass(frozen=True)
 class Pop:
-    pass
+    """Close the state on top; ``forward``: then hand this event to the state under it (a
+    key that closed a card without being its answer still does what it does there)."""
+
+    forward: pygame.event.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +78,12 @@ Transition = Push | Pop | Quit | None
 def apply_transition(game: Game, transition: Transition) -> None:
     if isinstance(transition, Push):
         game.push(transition.state)
+        transition.state.enter(game)
     elif isinstance(transition, Pop):
         if len(game.states) > 1:
-            game.states.pop()
+            game.states.pop().leave(game)
+            if transition.forward is not None:
+                apply_transition(game, game.states[-1].handle(game, transition.forward))
     elif isinstance(transition, Quit):
         game.running = False
 
@@ -65,6 +91,12 @@ def apply_transition(game: Game, transition: Transition) -> None:
 class State:
     def handle(self, game: Game, event: pygame.event.Event) -> Transition:
         return None
+
+    def enter(self, game: Game) -> None:
+        """Pushed by a transition (see :func:`apply_transition`)."""
+
+    def leave(self, game: Game) -> None:
+        """Popped by a transition."""
 
     def jobs(self, game: Game) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         """What the state draws over the map, as blits in order."""
@@ -90,6 +122,10 @@ class PlayingState(State):
             if facing in game.held:
                 game.held.remove(facing)
             return None
+        if event.type == pygame.MOUSEWHEEL:
+            if game.feed.visible:
+                game.feed.scroll_by(event.y * WHEEL_LINES)  # up (positive): older lines
+            return None
         if event.type != pygame.KEYDOWN:
             return None
         key = event.key
@@ -109,15 +145,24 @@ class PlayingState(State):
             game.send(m.ChangePace(1.25))
         elif key == pygame.K_l:
             game.feed.visible = not game.feed.visible
+        elif key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN):
+            if game.feed.visible:
+                page = game.feed.page()
+                game.feed.scroll_by(page if key == pygame.K_PAGEUP else -page)
         elif key == pygame.K_TAB:
-            if game.follow == PLAYER_NAME and game.talking is not None:
+            if game.follow != PLAYER_NAME:
+                game.follow = PLAYER_NAME
+            elif game.talking is not None:
                 game.follow = game.talking[0]
             else:
-                game.follow = PLAYER_NAME
+                game.notices.show(NO_CONVERSATION)
         elif key == pygame.K_F1:
             return Push(HelpState())
         elif key == pygame.K_ESCAPE:
-            return Push(QuitState())
+            if game.feed.visible:  # what is open closes first; quitting is asked last
+                game.feed.visible = False
+            else:
+                return Push(QuitState())
         return None
 
 
@@ -158,19 +203,34 @@ class HelpState(_CardState):
 
 
 class QuitState(_CardState):
-    """Escape with nothing open: ask before quitting."""
+    """Escape with nothing open: ask before quitting. The turns wait while it asks.
+
+    Y or Enter quits; N or Escape stays. Any other key closes the question and does what
+    it does in the game (an arrow walks, Space pauses): a key pressed while the card was
+    up is not lost.
+    """
 
     def _card(self, game: Game) -> pygame.Surface:
         return quit_card(game.title_font, game.font)
 
+    def enter(self, game: Game) -> None:
+        game.send(m.QuitQuestion(True))
+
+    def leave(self, game: Game) -> None:
+        game.send(m.QuitQuestion(False))
+
     def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
         if event.type != pygame.KEYDOWN:
             return None
         if event.key in (pygame.K_y, pygame.K_RETURN, pygame.K_KP_ENTER):
             return Quit()
         if event.key in (pygame.K_n, pygame.K_ESCAPE):
             return Pop()
-        return None
+        if event.key in MODIFIER_KEYS:
+            return None
+        return Pop(forward=event)
 
 
 class DialogueState(State):
@@ -195,6 +255,7 @@ class DialogueState(State):
             game.send(m.CloseDialogue(conversation_id))
             if game.dialogue.is_open:
                 game.dialogue.close()
+            game.camera.shift = (0, 0)  # the view moved aside for the box: back to the player
             game.held.clear()
             game.tap = None
             return Pop()
