@@ -124,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between turns (default 1.5; headless 0)",
     )
     run.add_argument(
+        "--linger",
+        type=_positive(float),
+        default=2.5,
+        metavar="S",
+        help="seconds a villager stands after a conversation before walking off (default 2.5)",
+    )
+    run.add_argument(
         "--max-exchanges",
         type=_positive(int, zero=False),
         default=6,

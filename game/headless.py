@@ -66,6 +66,7 @@ def headless_config(args: argparse.Namespace, log_dir: Path) -> SimConfig:
         step_time=0.0,
         line_gap=0.0,
         line_gap_per_char=0.0,
+        linger=0.0,
         max_exchanges=max(1, args.max_exchanges),
         with_player=False,
     )

@@ -320,7 +320,13 @@ def test_closing_the_window_quits_within_a_second(tiny_content, tmp_path) -> Non
 
     with LLMServer(lambda request: Reply(content="wait()", delay=3.0)) as server:
         args = SimpleNamespace(
-            seed=0, concurrency=4, turn_interval=0.1, max_exchanges=6, turns=None, window=(640, 480)
+            seed=0,
+            concurrency=4,
+            turn_interval=0.1,
+            linger=2.5,
+            max_exchanges=6,
+            turns=None,
+            window=(640, 480),
         )
         posted: list[float] = []
 

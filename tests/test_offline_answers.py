@@ -215,7 +215,7 @@ def test_the_player_asks_through_the_game(real_content, tmp_path) -> None:
 
     async def main() -> list[str]:
         talks.player_talks()  # the player spawns beside Pip at the well
-        conv = talks.active
+        conv = talks.open.get(talks.dialogue_id or 0)
         assert conv is not None and conv.partner == "Pip"
         answers = []
         for question, _ in asked:
@@ -234,3 +234,12 @@ def test_the_player_asks_through_the_game(real_content, tmp_path) -> None:
         assert relevant(pip, line, expected), (question, line)
     assert len(set(answers)) == len(answers)
     assert "- Player: where's ur mum" in (tmp_path / "pip.md").read_text(encoding="utf-8")
+
+
+def test_who_are_you_turns_every_verb_of_the_first_sentence(tiny_content) -> None:
+    """"Ada lives in Testwick and keeps an eye on the pond" was answered "I live in
+    Testwick and keeps an eye on the pond": the verb after "and" turns about too."""
+    from game.brains.answer import _introductions
+
+    ada = next(npc for npc in tiny_content.npcs if npc.name == "Ada")
+    assert _introductions(ada)[0] == "I'm Ada. I live in Testwick and keep an eye on the pond."

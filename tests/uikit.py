@@ -30,6 +30,7 @@ class Harness:
         config.setdefault("step_time", 0.0)
         config.setdefault("line_gap", 0.0)
         config.setdefault("line_gap_per_char", 0.0)
+        config.setdefault("linger", 0.0)
         self.config = SimConfig(log_dir=log_dir, **config)
         # ``turns`` stops the turns after that many (0: the village stands still while the
         # player still walks and talks), for tests that must know where everyone stands.

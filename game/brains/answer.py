@@ -465,6 +465,11 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
 
 
+# A third-person verb after "and" or a comma, known by the article or pronoun after it:
+# "and keeps an eye", ", bakes the bread" (not "and frogs in the pond").
+_AND_VERB = re.compile(r"((?:,|\band) )(\w+s) (a|an|the|his|her|their|its|some|every)\b")
+
+
 def _introductions(persona: NpcSpec) -> list[str]:
     """Who the villager is, in its own words: its description's first sentence turned
     about ("Bram is the blacksmith, ..." -> "I'm Bram, the blacksmith, ..."), any later
@@ -481,6 +486,8 @@ def _introductions(persona: NpcSpec) -> list[str]:
             options.append(first_person(f"I'm {name}. I'm {rest}.", pronoun))
     elif first.startswith(f"{name} ") and " " in first[len(name) + 1 :]:
         verb, rest = first[len(name) + 1 :].split(" ", 1)
+        # "lives in Testwick and keeps an eye on the pond": the second verb turns too.
+        rest = _AND_VERB.sub(lambda m: f"{m[1]}{_verb(m[2])} {m[3]}", rest)
         options.append(first_person(f"I'm {name}. I {_verb(verb)} {rest}.", pronoun))
     else:
         options.append(f"I'm {name}.")

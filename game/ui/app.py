@@ -208,6 +208,7 @@ class Game:
                 self._open_dialogue(event.npc, None)
                 self.dialogue.wait_for(event.npc, event.talking_with)
                 self.hud_state.dialogue_with = event.npc
+                self.hud_state.waiting = True
                 self.push(DialogueState(None))
         elif isinstance(event, m.DialogueOpened) and event.after_wait:
             state = self.states[-1]
@@ -215,6 +216,7 @@ class Game:
             if isinstance(state, DialogueState) and waiting and self.dialogue.npc_name == event.npc:
                 state.conversation_id = event.conversation_id
                 self.dialogue.attach(event.conversation_id)
+                self.hud_state.waiting = False
             else:  # the player stopped waiting before the villager was free
                 self.send(m.CloseDialogue(event.conversation_id))
         elif isinstance(event, m.DialogueOpened):
@@ -459,6 +461,7 @@ def run_game(
         seed=args.seed,
         concurrency=max(1, args.concurrency),
         turn_interval=interval,
+        linger=args.linger,
         max_exchanges=max(1, args.max_exchanges),
     )
     worker = SimWorker(

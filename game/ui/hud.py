@@ -32,6 +32,7 @@ class HudState:
     talking: tuple[str, str] | None = None  # the two villagers in the conversation going on
     watching: bool = False  # the camera follows them, not the player
     dialogue_with: str | None = None  # the villager in the player's dialogue box
+    waiting: bool = False  # ...who is still talking with someone else
 
     def _reason(self, reason: str) -> str:
         """A pause reason as the bar says it, to the player: who is talking, and how to go
@@ -40,7 +41,8 @@ class HudState:
             a, b = self.talking
             return f"{a} and {b} are talking (Tab: {'back to you' if self.watching else 'watch'})"
         if reason == DIALOGUE and self.dialogue_with is not None:
-            return f"you are talking with {self.dialogue_with}"
+            doing = "waiting for" if self.waiting else "talking with"
+            return f"you are {doing} {self.dialogue_with}"
         if reason == PLAYER:
             return "by you (Space resumes)"
         return reason

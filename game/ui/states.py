@@ -256,6 +256,7 @@ class DialogueState(State):
             if game.dialogue.is_open:
                 game.dialogue.close()
             game.camera.shift = (0, 0)  # the view moved aside for the box: back to the player
+            game.hud_state.waiting = False
             game.held.clear()
             game.tap = None
             return Pop()
