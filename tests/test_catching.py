@@ -5,6 +5,8 @@ real worker thread, the real openai client on the loopback server."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pygame
 from conftest import write_village
@@ -29,14 +31,14 @@ def walk_right(h: Harness, to_x: int) -> None:
         assert h.until(lambda: not h.game.actors.get("Player").moving, 5)
 
 
-def test_enter_at_a_villager_who_is_talking_waits_in_the_box(tmp_path) -> None:
-    """Ada talks with Bjorn; the player walks up to her and presses Enter. The box opens
-    at once saying she is talking with Bjorn, with typing held; when their talk ends she
-    greets the player in the same box, and the two talk. (It used to refuse: "Ada and
-    Bjorn are talking - wait a moment".)"""
+@contextmanager
+def enter_while_ada_talks(tmp_path, bjorn_thinks: float) -> Iterator[Harness]:
+    """Ada starts talking with Bjorn on turn 1 (he takes ``bjorn_thinks`` seconds over his
+    one line, then she ends it; any later talk, the player's, gets a line). Meanwhile the
+    player walks up beside her and presses Enter; the box is open when this yields."""
     content = load_content(*write_village(tmp_path / "v", {"Ada": (5, 1), "Bjorn": (6, 1)}))
     talk = [
-        Reply(content='say("Let me think about that")', delay=2.0),
+        Reply(content='say("Let me think about that")', delay=bjorn_thinks),
         Reply(content="end_conversation()"),
     ]
 
@@ -50,68 +52,57 @@ def test_enter_at_a_villager_who_is_talking_waits_in_the_box(tmp_path) -> None:
 
     with LLMServer(respond) as server:
         h = Harness(content, loopback_brain(server.base_url), tmp_path / "logs")
-        game = h.game
         try:
-            assert h.until(lambda: game.hud_state.talking == ("Ada", "Bjorn"), 5)
+            assert h.until(lambda: h.game.hud_state.talking == ("Ada", "Bjorn"), 5)
             walk_right(h, 4)  # the player may walk while others talk
             h.key(pygame.K_RETURN)
-            assert h.until(lambda: isinstance(game.states[-1], DialogueState), 3)
-            assert game.dialogue.npc_name == "Ada"
-            assert any("Ada is talking with Bjorn" in t for t in texts(game))
-            assert not game.dialogue.entry.is_enabled  # typing waits for her
-            assert h.until(
-                lambda: (
-                    set(game.hud_state.paused_reasons)
-                    == {"conversation", "talking with the player"}
-                )
-            )
-            assert "you are waiting for Ada" in game.hud_state.text()[0]
-            # Their talk ends; she turns to the player, in the same box.
-            assert h.until(lambda: game.dialogue.entry.is_enabled, 10)
-            assert game.hud_state.talking is None
-            assert h.until(lambda: any("Hello there, Ada here." in t for t in texts(game)))
-            assert "you are talking with Ada" in game.hud_state.text()[0]
-            h.type("Any news?")
-            h.key(pygame.K_RETURN)
-            assert h.until(lambda: any("Frogs everywhere" in t for t in texts(game)), 5)
-            h.key(pygame.K_ESCAPE)
-            assert h.until(lambda: isinstance(game.states[-1], PlayingState))
-            assert h.until(lambda: game.hud_state.paused_reasons == ())
+            assert h.until(lambda: isinstance(h.game.states[-1], DialogueState), 3)
+            yield h
         finally:
             h.close()
+
+
+def test_enter_at_a_villager_who_is_talking_waits_in_the_box(tmp_path) -> None:
+    """Ada talks with Bjorn; the player walks up to her and presses Enter. The box opens
+    at once saying she is talking with Bjorn, with typing held; when their talk ends she
+    greets the player in the same box, and the two talk. (It used to refuse: "Ada and
+    Bjorn are talking - wait a moment".)"""
+    with enter_while_ada_talks(tmp_path, bjorn_thinks=2.0) as h:
+        game = h.game
+        assert game.dialogue.npc_name == "Ada"
+        assert any("Ada is talking with Bjorn" in t for t in texts(game))
+        assert not game.dialogue.entry.is_enabled  # typing waits for her
+        assert h.until(
+            lambda: (
+                set(game.hud_state.paused_reasons) == {"conversation", "talking with the player"}
+            )
+        )
+        assert "you are waiting for Ada" in game.hud_state.text()[0]
+        # Their talk ends; she turns to the player, in the same box.
+        assert h.until(lambda: game.dialogue.entry.is_enabled, 10)
+        assert game.hud_state.talking is None
+        assert h.until(lambda: any("Hello there, Ada here." in t for t in texts(game)))
+        assert "you are talking with Ada" in game.hud_state.text()[0]
+        h.type("Any news?")
+        h.key(pygame.K_RETURN)
+        assert h.until(lambda: any("Frogs everywhere" in t for t in texts(game)), 5)
+        h.key(pygame.K_ESCAPE)
+        assert h.until(lambda: isinstance(game.states[-1], PlayingState))
+        assert h.until(lambda: game.hud_state.paused_reasons == ())
     log = (tmp_path / "logs" / "ada.md").read_text(encoding="utf-8")
     assert log.index("### Conversation with Bjorn") < log.index("### Conversation with Player")
     assert "- Player: Any news?\n- Ada: Frogs everywhere this spring.\n" in log
 
 
 def test_escape_while_waiting_leaves_and_the_villager_is_not_brought_over(tmp_path) -> None:
-    content = load_content(*write_village(tmp_path / "v", {"Ada": (5, 1), "Bjorn": (6, 1)}))
-    talk = [Reply(content='say("Let me think")', delay=1.0), Reply(content="end_conversation()")]
-
-    def respond(request):
-        if is_conversation(request):
-            return talk.pop(0) if talk else Reply(content='say("Hm.")')
-        first = "Turn 1." in request["messages"][1]["content"]
-        if npc_of(request) == "Ada" and first:
-            return Reply(content='start_conversation_with(Bjorn, "Frogs!")')
-        return Reply(content="wait()")
-
-    with LLMServer(respond) as server:
-        h = Harness(content, loopback_brain(server.base_url), tmp_path / "logs")
+    with enter_while_ada_talks(tmp_path, bjorn_thinks=1.0) as h:
         game = h.game
-        try:
-            assert h.until(lambda: game.hud_state.talking == ("Ada", "Bjorn"), 5)
-            walk_right(h, 4)
-            h.key(pygame.K_RETURN)
-            assert h.until(lambda: isinstance(game.states[-1], DialogueState), 3)
-            h.key(pygame.K_ESCAPE)
-            assert h.until(lambda: isinstance(game.states[-1], PlayingState))
-            assert h.until(lambda: game.hud_state.talking is None, 10)
-            h.frames(30)
-            assert isinstance(game.states[-1], PlayingState) and not game.dialogue.is_open
-            assert h.until(lambda: game.hud_state.paused_reasons == ())
-        finally:
-            h.close()
+        h.key(pygame.K_ESCAPE)
+        assert h.until(lambda: isinstance(game.states[-1], PlayingState))
+        assert h.until(lambda: game.hud_state.talking is None, 10)
+        h.frames(30)
+        assert isinstance(game.states[-1], PlayingState) and not game.dialogue.is_open
+        assert h.until(lambda: game.hud_state.paused_reasons == ())
     assert "Conversation with Player" not in (tmp_path / "logs" / "ada.md").read_text("utf-8")
 
 
