@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_left, bisect_right
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -62,16 +63,31 @@ class Actor:
     thinking: bool = False
     label_dx: int = 0  # where the label goes, from the tile's left edge (centred)
     resting: bool = False  # standing on its tile, walk clock at 0: update has nothing to do
+    # The tile the glide under way ends on (``tile`` is where the world has it now), and
+    # the steps the world took meanwhile, each glided in turn: a walk is seen step by step,
+    # never as a jump or a slide across the corner of a tile.
+    to: tuple[int, int] | None = None
+    queued: deque[tuple[tuple[int, int], Facing, float]] = field(default_factory=deque)
     _shown: tuple[Facing, int] | None = field(default=None, repr=False, compare=False)
     _image: pygame.Surface | None = field(default=None, repr=False, compare=False)
 
     @property
     def moving(self) -> bool:
-        return self.elapsed < self.glide
+        return self.elapsed < self.glide or bool(self.queued)
 
     def move_to(self, tile: tuple[int, int], facing: Facing, duration: float, size: int) -> None:
-        self.start_x, self.start_y = self.x, self.y
+        """The world has it on ``tile`` now: glide there in ``duration`` seconds, after the
+        steps still to be shown (0: at once, as when it is first placed)."""
         self.tile = tile
+        if duration > 0 and self.moving:
+            self.queued.append((tile, facing, duration))
+            return
+        self.queued.clear()
+        self._glide(tile, facing, duration, size)
+
+    def _glide(self, tile: tuple[int, int], facing: Facing, duration: float, size: int) -> None:
+        self.start_x, self.start_y = self.x, self.y
+        self.to = tile
         self.facing = facing
         self.glide = max(duration, 0.0)
         self.elapsed = 0.0
@@ -80,7 +96,12 @@ class Actor:
             self.x, self.y = tile[0] * size, tile[1] * size
 
     def update(self, dt: float, size: int) -> None:
-        tx, ty = self.tile[0] * size, self.tile[1] * size
+        if self.elapsed >= self.glide and self.queued:
+            tile, facing, duration = self.queued.popleft()
+            # Further behind the world than a step: the steps left go quicker, to catch up.
+            self._glide(tile, facing, duration / (1 + len(self.queued)), size)
+        to = self.to or self.tile
+        tx, ty = to[0] * size, to[1] * size
         if self.elapsed < self.glide:
             self.elapsed = min(self.elapsed + dt, self.glide)
             f = self.elapsed / self.glide
@@ -89,8 +110,9 @@ class Actor:
             self.walk_clock += dt
         else:
             self.x, self.y = tx, ty
-            self.walk_clock = 0.0
-            self.resting = True
+            if not self.queued:
+                self.walk_clock = 0.0
+                self.resting = True
 
     def frame(self) -> pygame.Surface:
         index = 0
