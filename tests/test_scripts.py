@@ -164,6 +164,27 @@ def test_hebrew_and_arabic_read_from_the_right() -> None:
     assert ink(line.subsurface((0, 0, w, latin.get_height()))) == ink(latin)
 
 
+def test_hebrew_in_an_english_line_leaves_its_comma_and_number_to_the_english() -> None:
+    """The feed showed "T1 Bjorn:  ,שלום עולםfriend": the comma and space after the Hebrew
+    were drawn inside it, right to left. Between the two directions they go the line's
+    way, and digits never join a right-to-left run (it would draw 12 as 21)."""
+
+    def runs(text: str) -> list[tuple[str, bool]]:
+        return [(run, UI_CHAIN.faces[face].rtl) for run, face in UI_CHAIN.runs(text)]
+
+    assert runs("T1 Bjorn: שלום עולם, friend") == [
+        ("T1 Bjorn: ", False),
+        ("שלום עולם", True),
+        (", friend", False),
+    ]
+    assert runs("שלום עולם, friend") == [("שלום עולם, ", True), ("friend", False)]
+    assert runs("יש לי 12 תפוחים") == [("יש לי ", True), ("12", False), (" תפוחים", True)]
+    font = UIFont(48)
+    line, number = font.render("שב 12", True, INK), font.render("12", True, INK)
+    w, h = number.get_size()
+    assert ink(line.subsurface((0, 0, w, h))) == ink(number)  # on the left, and 12 not 21
+
+
 def test_runs_keep_punctuation_with_their_script_and_letters_find_their_font() -> None:
     assert gui_runs("Ṭara: ქართული, 你好！ ok") == [
         ("Ṭara: ", None),

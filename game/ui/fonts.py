@@ -120,8 +120,9 @@ class FontChain:
     A letter goes to the first face that claims it and has it, else to the first face
     that has it. Anything else (spaces, digits, punctuation, combining marks) stays with
     the run it follows when that run's face has it, so "你好！" is one run and "Ṭara, 2" does
-    not change font for its comma. A private-use character is never drawn: it means what
-    its own font says, and ours would draw something unrelated.
+    not change font for its comma (but see :meth:`runs` for right-to-left runs). A
+    private-use character is never drawn: it means what its own font says, and ours would
+    draw something unrelated.
     """
 
     def __init__(self, faces: tuple[Face, ...]) -> None:
@@ -154,22 +155,57 @@ class FontChain:
     def can_draw(self, ch: str) -> bool:
         return ch.isspace() or self.first(ch) >= 0
 
+    def _has(self, index: int, ch: str) -> bool:
+        return ch.isspace() or ord(ch) in self.charset(index)
+
+    def _facing(self, ch: str, rtl: bool, last_rtl: int) -> int:
+        """A face of direction ``rtl`` for the neutral ``ch`` (the last right-to-left face
+        used, for one); -1 if none has it."""
+        if rtl and last_rtl >= 0 and self._has(last_rtl, ch):
+            return last_rtl
+        faces = self.faces
+        return next((i for i in range(len(faces)) if faces[i].rtl == rtl and self._has(i, ch)), -1)
+
     def runs(self, text: str) -> list[tuple[str, int]]:
         """``text`` cut where the face to draw it in changes: (run, face index), in the
-        order written; what no face has is left out."""
+        order written; what no face has is left out.
+
+        Between a right-to-left run and a left-to-right one, spaces and punctuation go the
+        way the line reads (as Unicode's bidirectional rules put them), and digits are
+        never part of a right-to-left run, which would draw them backwards.
+        """
         text = unicodedata.normalize("NFC", text)  # "T" + combining dot below is "Ṭ"
+        line_rtl = right_to_left(text)
+        ahead = _strong_ahead(text)
+        faces = self.faces
         runs: list[tuple[str, int]] = []
         run: list[str] = []
-        current = -1
-        for ch in text:
-            if (
-                current >= 0
-                and not unicodedata.category(ch).startswith("L")
-                and (ch.isspace() or ord(ch) in self.charset(current))
-            ):
-                run.append(ch)
-                continue
-            face = self.first(ch)
+        current = last_rtl = -1
+        for i, ch in enumerate(text):
+            kind = unicodedata.category(ch)
+            face = -1
+            if kind[0] != "L" and current >= 0 and self._has(current, ch):
+                run_rtl = faces[current].rtl
+                if kind[0] == "M":
+                    face = current  # a combining mark stays on its letter
+                elif not (run_rtl and kind == "Nd"):
+                    goes = ahead[i] if ahead[i] is not None else line_rtl
+                    # A number stays whole: its digits, and a point or comma between them.
+                    number = not run_rtl and (
+                        kind == "Nd" or (ch in ".,:/" and text[i + 1 : i + 2].isdigit())
+                    )
+                    if number or run_rtl == line_rtl or goes == run_rtl:
+                        face = current
+                    else:  # between the two directions: the line's
+                        face = self._facing(ch, line_rtl, last_rtl)
+                        face = current if face < 0 else face
+            elif kind[0] != "L" and current < 0 and line_rtl and kind != "Nd":
+                face = self._facing(ch, True, last_rtl)
+            if face < 0:
+                face = self.first(ch)
+                if face >= 0 and kind == "Nd" and faces[face].rtl:
+                    ltr = self._facing(ch, False, -1)
+                    face = ltr if ltr >= 0 else face
             if face < 0:
                 if not ch.isspace():
                     continue  # nothing has it: nothing is drawn
@@ -178,10 +214,27 @@ class FontChain:
                 runs.append(("".join(run), current))
                 run = []
             current = face
+            if faces[face].rtl:
+                last_rtl = face
             run.append(ch)
         if run:
             runs.append(("".join(run), current))
         return runs
+
+
+def _strong_ahead(text: str) -> list[bool | None]:
+    """For each character of ``text``, whether the next strong letter after it reads from
+    the right (None: no strong letter follows)."""
+    ahead: list[bool | None] = [None] * len(text)
+    following: bool | None = None
+    for i in range(len(text) - 1, -1, -1):
+        ahead[i] = following
+        kind = unicodedata.bidirectional(text[i])
+        if kind in ("R", "AL"):
+            following = True
+        elif kind == "L":
+            following = False
+    return ahead
 
 
 def right_to_left(text: str) -> bool:
