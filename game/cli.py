@@ -15,7 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from game.content.loader import ContentError, default_content_paths, load_content
+from game.content.loader import (
+    MAX_CONTENT_BYTES,
+    ContentError,
+    default_content_paths,
+    load_content,
+)
+from game.content.models import quoted
 from game.words import counted
 
 if TYPE_CHECKING:
@@ -101,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     content.add_argument(
         "--check", action="store_true", help="validate the map and NPC files, print problems, exit"
+    )
+    content.add_argument(
+        "--max-content-bytes",
+        type=_positive(int, zero=False),
+        default=MAX_CONTENT_BYTES,
+        metavar="N",
+        help=f"refuse a map or NPC file larger than N bytes, unread (default {MAX_CONTENT_BYTES})",
     )
     run = p.add_argument_group("running")
     run.add_argument("--seed", type=int, default=0, help="seed for the offline brain (default 0)")
@@ -205,8 +218,8 @@ def _art_notes(content: Content) -> list[str]:
         return []
     missing = sorted({entry.kind for entry in content.map.legend.values()} - set(drawn))
     return [
-        f"{content.map_file}: legend: tile kind {kind!r} has no art; it is drawn as a magenta "
-        f"checker (kinds with art: {', '.join(drawn)})"
+        f"{content.map_file}: legend: tile kind {quoted(kind)} has no art; it is drawn as a "
+        f"magenta checker (kinds with art: {', '.join(drawn)})"
         for kind in missing
     ]
 
@@ -258,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     try:
-        content = load_content(args.map, args.npcs)
+        content = load_content(args.map, args.npcs, args.max_content_bytes)
     except ContentError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -15,7 +15,7 @@ from uikit import Harness
 
 from game.ui.app import start_pygame
 from game.ui.bubbles import SpeechBubbles, wrap_text
-from game.ui.fonts import UIFont, fallback_paths, gui_runs
+from game.ui.fonts import GUI_CHAIN, UI_CHAIN, UIFont, gui_runs
 from game.ui.glyphs import drawable
 from game.ui.states import DialogueState
 
@@ -38,7 +38,8 @@ def pixels(surface: pygame.Surface) -> bytes:
 
 
 def test_the_fallback_fonts_are_installed_with_pygame_gui() -> None:
-    assert [p.name for p in fallback_paths()] == ["NotoSansSC-Regular.otf", "NotoSansKR-Regular.ttf"]
+    for chain in (UI_CHAIN, GUI_CHAIN):
+        assert all(face.path is not None and face.path.is_file() for face in chain.faces)
 
 
 @pytest.mark.parametrize("lang", sorted(LINES))
@@ -82,7 +83,7 @@ def test_emoji_are_dropped_from_what_is_shown_but_symbols_a_font_has_are_kept() 
     assert drawable("Quoi ? 😊") == "Quoi ?"  # the model's own spacing is left alone
     assert drawable("Keycap 1️⃣ and a family 👨‍👩‍👧 here") == "Keycap 1 and a family here"
     assert drawable("I ★ the bell ♪, sun ☀️ up") == "I ★ the bell ♪, sun ☀ up"
-    assert drawable("👍") == "👍"  # nothing else to show: boxes say something was said
+    assert drawable("👍") == "…"  # nothing else to show: still, something was said
     assert drawable("Plain, café — naïve «quotes»") == "Plain, café — naïve «quotes»"
 
 
@@ -155,8 +156,8 @@ def test_a_village_written_in_chinese_loads_its_fonts_before_the_first_frame(tmp
         h = Harness(content, loopback_brain(server.base_url), tmp_path / "logs")
         try:
             game = h.game
-            loaded = [f for _, f in game.font._fallbacks or () if f is not None]
-            assert len(loaded) == 2  # Noto Sans SC for the Chinese, KR for the Korean
+            # Noto Sans SC for the Chinese, KR for the Korean
+            assert game.font.loaded_files() == ["NotoSansSC-Regular.otf", "NotoSansKR-Regular.ttf"]
             assert game.dialogue._fonts_loaded == {"noto_sans_sc", "noto_sans_kr"}
         finally:
             h.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import reprlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from game.content.models import LandmarkSpec, MapSpec, NpcSpec, Pair, Text, TileKindSpec
+from game.content.models import LandmarkSpec, MapSpec, NpcSpec, Pair, Text, TileKindSpec, quoted
 from game.words import counted
 
 M = TypeVar("M", bound=BaseModel)
@@ -35,7 +34,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+        field, message = _cut(self.field, MAX_FIELD_CHARS), _cut(self.message, MAX_MESSAGE_CHARS)
+        return f"{self.file}: {field}: {message}"
 
 
 class ContentError(Exception):
@@ -56,6 +56,18 @@ class Content:
     npc_files: tuple[str, ...]
 
 
+# A problem is one line a game-maker reads: each value it quotes is cut short where it is
+# quoted (see quoted()); these are the last word, should one ever be missed.
+MAX_FIELD_CHARS = 100
+MAX_MESSAGE_CHARS = 400
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters (the last an ellipsis)."""
+    text = " ".join(text.split()) if not text.isprintable() or len(text) > limit else text
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def display_path(path: Path) -> str:
     """The path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -64,10 +76,15 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+MAX_KEY_CHARS = 40
+
+
 def _key(part: str) -> str:
     """A mapping key as shown in a field name. A key with a colon (which separates file,
     field and message), a line break or other odd characters is quoted, the colon
     written \\u003a, so every problem stays ``file: field: message`` on one line."""
+    if len(part) > MAX_KEY_CHARS:  # a key of a megabyte is shown by its start
+        return json.dumps(part[:MAX_KEY_CHARS] + "...", ensure_ascii=False).replace(":", "\\u003a")
     if part and part == part.strip() and ":" not in part and part.isprintable():
         return part
     return json.dumps(part, ensure_ascii=False).replace(":", "\\u003a")
@@ -82,22 +99,6 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
             key = _key(str(part))
             name += f".{key}" if name else key
     return name or "(top level)"
-
-
-_SHOWN = reprlib.Repr()
-_SHOWN.maxlevel = 3
-_SHOWN.maxstring = 60
-_SHOWN.maxother = 60
-_SHOWN.maxlong = 40
-_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
-
-
-def _shown(value: object) -> str:
-    """A value as quoted in a problem: short, on one line, whatever it is."""
-    try:
-        return _SHOWN.repr(value)
-    except Exception:  # noqa: BLE001 - a value too odd to show must not hide the problem
-        return f"a {type(value).__name__}"
 
 
 _TYPE_WORDS = {
@@ -126,22 +127,22 @@ def _describe(error: Any) -> str:
         # skin: #f0c8a0 reads as "skin:" and a comment: YAML starts comments with "#".
         return 'expected a colour in quotes, like "#a0b1c2" (unquoted, # starts a comment)'
     if kind in _TYPE_WORDS:
-        return f"expected {_TYPE_WORDS[kind]}, got {_shown(value)}"
+        return f"expected {_TYPE_WORDS[kind]}, got {quoted(value)}"
     if kind in ("too_short", "too_long") and isinstance(value, (list, tuple)):
         if error["loc"][-1:] in (("spawn",), ("player_spawn",)):
-            return f"expected a pair [x, y], got {_shown(value)}"
+            return f"expected a pair [x, y], got {quoted(value)}"
         least, most = error["ctx"].get("min_length"), error["ctx"].get("max_length")
         bound = f"at least {least}" if kind == "too_short" else f"at most {most}"
         return f"expected {bound} item{'s' if (least or most) != 1 else ''}, got {len(value)}"
     if kind == "string_pattern_mismatch":
-        return f"expected a colour like \"#a0b1c2\", got {_shown(value)}"
+        return f"expected a colour like \"#a0b1c2\", got {quoted(value)}"
     if kind == "literal_error":
-        return f"expected {error['ctx']['expected']}, got {_shown(value)}"
+        return f"expected {error['ctx']['expected']}, got {quoted(value)}"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     message = message.replace("Input should be", "expected").replace("input should be", "expected")
     if kind not in {"value_error"} and value is not None and not isinstance(value, dict):
-        message += f", got {_shown(value)}"
+        message += f", got {quoted(value)}"
     return " ".join(message.split())
 
 
@@ -162,16 +163,59 @@ class _StrictLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"the key {key!r} is given twice (lines {first} and "
+                    f"the key {quoted(key)} is given twice (lines {first} and "
                     f"{key_node.start_mark.line + 1}); keep one",
                     key_node.start_mark,
                 )
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path, shown: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+# Content files larger than this are refused before they are read. Unbounded, a 50 MB NPC
+# file kept --check reading for 16 to 53 s (and was accepted), and a 7,000 x 7,100 grid was
+# refused for its size only after 12 to 17 s and 227 MB. The largest map allowed (500 x 500
+# tiles) is about a quarter of it; a megabyte of YAML reads in about a second and a half.
+MAX_CONTENT_BYTES = 1_000_000
+
+
+def _amount(size: int) -> str:
+    """A number of bytes as a game-maker reads it: "5.2 MB", "640 KB", "300 bytes"."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    if size >= 10_000:
+        return f"{size // 1000} KB"
+    return f"{size:,} bytes"
+
+
+def _too_big(shown: str, size: int, limit: int, more: bool = False) -> Problem:
+    return Problem(
+        shown,
+        "(file)",
+        f"the file is {'more than ' if more else ''}{_amount(size)}; a map or NPC file may be "
+        f"at most {_amount(limit)} (--max-content-bytes N allows more)",
+    )
+
+
+def _read_text(path: Path, shown: str, limit: int) -> tuple[str | None, list[Problem]]:
+    """The file's text, or why it cannot be had: refused unread when it is larger than
+    ``limit`` bytes, as its size says, or as reading one byte past the limit finds."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > limit:
+            return None, [_too_big(shown, size, limit)]
+        raw = file.read(limit + 1)  # a file that grew, or one whose size is not told
+    if len(raw) > limit:
+        return None, [_too_big(shown, limit, limit, more=True)]
+    # As read_text reads it: universal newlines.
+    return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def _read_yaml(
+    path: Path, shown: str, limit: int = MAX_CONTENT_BYTES
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text, problems = _read_text(path, shown, limit)
+        if text is None:
+            return None, problems
     except FileNotFoundError:
         return None, [Problem(shown, "(file)", "file not found")]
     except UnicodeDecodeError as exc:
@@ -302,7 +346,8 @@ def _grid_problems(terrain: _Terrain, shown: str) -> list[Problem]:
                     Problem(
                         shown,
                         f"landmarks[{i}]",
-                        f"{landmark.name!r} spans x {landmark.x}..{landmark.x + landmark.w - 1}, "
+                        f"{quoted(landmark.name)} spans x "
+                        f"{landmark.x}..{landmark.x + landmark.w - 1}, "
                         f"y {landmark.y}..{landmark.y + landmark.h - 1}, outside the "
                         f"{width}x{height} grid",
                     )
@@ -315,12 +360,15 @@ def _grid_problems(terrain: _Terrain, shown: str) -> list[Problem]:
                 Problem(
                     shown,
                     f"landmarks[{i}].name",
-                    f"{landmark.name!r} is also the name of landmarks[{first[key]}]: "
+                    f"{quoted(landmark.name)} is also the name of landmarks[{first[key]}]: "
                     "expected a name of its own",
                 )
             )
         first.setdefault(key, i)
     return problems
+
+
+LEGEND_SHOWN = 30  # symbols an unknown-symbol problem lists
 
 
 def _row_problems(terrain: _Terrain, shown: str) -> list[Problem]:
@@ -344,7 +392,9 @@ def _row_problems(terrain: _Terrain, shown: str) -> list[Problem]:
             continue
         for ch in sorted({ch for ch in row if ch not in legend}):
             x = row.index(ch)
-            known = " ".join(legend)
+            known = " ".join(list(legend)[:LEGEND_SHOWN])
+            if len(legend) > LEGEND_SHOWN:
+                known += f" and {len(legend) - LEGEND_SHOWN} more"
             hint = ' (in the legend, quote it: "#": ..., as YAML reads # as a comment)'
             problems.append(
                 Problem(
@@ -372,15 +422,17 @@ def _tile_problem(terrain: _Terrain, pos: tuple[int, int]) -> tuple[bool, str | 
     if tile is None:
         return False, None
     if not tile.walkable:
-        return True, f"tile ({x}, {y}) is {tile.kind}, not walkable"
+        return True, f"tile ({x}, {y}) is {_cut(tile.kind, 40)}, not walkable"
     return True, None
 
 
-def _read_map(path: Path) -> tuple[MapSpec | None, _Terrain, list[Problem]]:
+def _read_map(
+    path: Path, limit: int = MAX_CONTENT_BYTES
+) -> tuple[MapSpec | None, _Terrain, list[Problem]]:
     """The map (None if anything is wrong with it), what can be read of its tiles, and
     every problem with it."""
     shown = display_path(path)
-    data, problems = _read_yaml(path, shown)
+    data, problems = _read_yaml(path, shown, limit)
     if data is None:
         return None, _terrain({}), problems
     spec, problems = _validate(MapSpec, data, shown)
@@ -393,9 +445,9 @@ def _read_map(path: Path) -> tuple[MapSpec | None, _Terrain, list[Problem]]:
     return (None if problems else spec), terrain, problems
 
 
-def load_map(path: Path) -> MapSpec:
+def load_map(path: Path, max_bytes: int = MAX_CONTENT_BYTES) -> MapSpec:
     """Load one map file on its own; raises :class:`ContentError`."""
-    spec, _, problems = _read_map(path)
+    spec, _, problems = _read_map(path, max_bytes)
     if spec is None:
         raise ContentError(problems)
     return spec
@@ -440,11 +492,12 @@ def _spawn_problems(
     return problems
 
 
-def load_content(map_path: Path, npc_dir: Path) -> Content:
+def load_content(map_path: Path, npc_dir: Path, max_bytes: int = MAX_CONTENT_BYTES) -> Content:
     """Load a map and every ``*.yaml`` (or ``.yml``, any case) NPC file in ``npc_dir``;
     raises :class:`ContentError` with every problem found, in the map and all the NPC
-    files: first each file's own, then those between files (spawns, names)."""
-    map_spec, terrain, problems = _read_map(map_path)
+    files: first each file's own, then those between files (spawns, names). A file larger
+    than ``max_bytes`` is refused unread."""
+    map_spec, terrain, problems = _read_map(map_path, max_bytes)
 
     npcs: list[tuple[str, NpcSpec]] = []
     shown_dir = display_path(npc_dir)
@@ -463,7 +516,7 @@ def load_content(map_path: Path, npc_dir: Path) -> Content:
             )
     for file in files:
         shown = display_path(file)
-        data, file_problems = _read_yaml(file, shown)
+        data, file_problems = _read_yaml(file, shown, max_bytes)
         if data is not None:
             npc, file_problems = _validate(NpcSpec, data, shown)
             if npc is not None:

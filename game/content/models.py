@@ -8,6 +8,7 @@ a tile?) live in :mod:`game.content.loader`.
 from __future__ import annotations
 
 import re
+import reprlib
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
@@ -15,6 +16,23 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints,
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Pair = tuple[StrictInt, StrictInt]  # a tile [x, y]; strict, so [true, 6] is not taken as (1, 6)
+
+_QUOTED = reprlib.Repr()
+_QUOTED.maxlevel = 3
+_QUOTED.maxstring = 60
+_QUOTED.maxother = 60
+_QUOTED.maxlong = 40
+_QUOTED.maxlist = _QUOTED.maxtuple = _QUOTED.maxdict = _QUOTED.maxset = 6
+
+
+def quoted(value: object) -> str:
+    """A value as a problem quotes it: at most about 60 characters, on one line, whatever
+    it is. Quoted whole, a 1 MB name made a problem line of a million characters."""
+    try:
+        return _QUOTED.repr(value)
+    except Exception:  # noqa: BLE001 - a value too odd to show must not hide the problem
+        return f"a {type(value).__name__}"
+
 
 #: Names the simulation reserves for itself; no villager may take one.
 RESERVED_NAMES = frozenset({"player", "you", "nobody"})
@@ -56,7 +74,9 @@ class MapSpec(_Model):
     def _single_characters(cls, legend: dict[str, TileKindSpec]) -> dict[str, TileKindSpec]:
         for symbol in legend:
             if len(symbol) != 1 or symbol.isspace():
-                raise ValueError(f"legend keys must be single visible characters, got {symbol!r}")
+                raise ValueError(
+                    f"legend keys must be single visible characters, got {quoted(symbol)}"
+                )
         return legend
 
     @property
@@ -102,8 +122,8 @@ class NpcSpec(_Model):
         if not NAME_PATTERN.match(name):
             raise ValueError(
                 "expected one word, up to 24 of the letters A-Z and a-z, ' and - (it is used "
-                f"in directives), got {name!r}"
+                f"in directives), got {quoted(name)}"
             )
         if name.lower() in RESERVED_NAMES:
-            raise ValueError(f"{name!r} is reserved by the game")
+            raise ValueError(f"{quoted(name)} is reserved by the game")
         return name

@@ -20,7 +20,7 @@ from pygame_gui.elements import UILabel, UIScrollingContainer, UITextBox, UIText
 
 from game.ui.bubbles import ELLIPSIS, clean_text
 from game.ui.camera import Slack
-from game.ui.fonts import fallback_file, gui_runs
+from game.ui.fonts import gui_face, gui_runs
 
 WINDOW_SIZE = (560, 400)
 MIN_WINDOW_SIZE = (400, 300)  # the smallest it gets to keep out of the talkers' way
@@ -177,8 +177,8 @@ def message_text(text: str) -> str:
 
 
 def message_html(text: str) -> str:
-    """``text`` (already cleaned) as pygame-gui HTML that shows exactly that text, with
-    Chinese, Japanese and Korean in a Noto Sans that has them (the theme's has not)."""
+    """``text`` (already cleaned) as pygame-gui HTML that shows exactly that text, each
+    script in a Noto Sans that has it (the theme's has Latin, Greek and Cyrillic)."""
     # The empty <b></b> keeps the string from ever matching one of pygame-gui's translation keys.
     parts = ["<b></b>"]
     for run, font in gui_runs(text):
@@ -305,7 +305,7 @@ class DialogueBox:
         self._content_h = 0
         # While open: the part of the view the box leaves to the talk (bubbles stay in it).
         self.free_area: pygame.Rect | None = None
-        self._fonts_loaded: set[str] = set()  # pygame-gui fonts loaded for CJK text
+        self._fonts_loaded: set[str] = set()  # pygame-gui fonts loaded beyond the theme's
 
     @property
     def is_open(self) -> bool:
@@ -450,10 +450,19 @@ class DialogueBox:
         fonts = self.manager.get_theme().get_font_dictionary()
         size = self.manager.get_theme().get_font_info(["@message"])["size"]
         for name in {font for _, font in gui_runs(text) if font}:
-            path = fallback_file(name)
-            if name not in self._fonts_loaded and path is not None:
+            face = gui_face(name)
+            path = face.path if face is not None else None
+            if name not in self._fonts_loaded and face is not None and path is not None:
                 self.manager.add_font_paths(name, str(path))
-                fonts.preload_font(int(size), name, force_immediate_load=True)
+                # pygame-gui keys a loaded font by name and size, and its HTML asks for every
+                # font as Latin: the script and direction given here are what it shapes with.
+                fonts.preload_font(
+                    int(size),
+                    name,
+                    force_immediate_load=True,
+                    script=face.script,
+                    direction=face.direction,
+                )
                 self._fonts_loaded.add(name)
 
     def _text_width(self, line: str) -> int:
