@@ -328,7 +328,7 @@ def test_models_endpoint_and_unknown_path(srv: LLMServer) -> None:
 
 
 def test_reply_validation() -> None:
-    assert "hang" in FAULTS and len(FAULTS) == 8
+    assert {"hang", "http_401", "http_404", "http_502"} <= FAULTS and len(FAULTS) == 14
     with pytest.raises(ValueError):
         Reply(fault="explode")
     with pytest.raises(ValueError):
