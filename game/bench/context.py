@@ -115,7 +115,8 @@ def run_village(turns: int, advertise: bool) -> dict[str, float]:
         "calls": len(requests),
         "failed": sim.usage.failures,
         "conversations": talks,
-        "biggest_request_tokens": max(sizes, default=0),
+        # the biggest the server took (those over the context it refused)
+        "biggest_request_tokens": max((size for size in sizes if size <= CONTEXT), default=0),
     }
 
 
