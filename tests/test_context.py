@@ -121,13 +121,15 @@ def test_context_tokens_fits_every_prompt_from_the_first_call(tiny_content, tmp_
 def test_too_small_a_context_for_even_the_rules_says_how_big_a_one_is_needed(
     tiny_content, tmp_path
 ) -> None:
-    with LLMServer(quirks=Quirks(context=150)) as server:
+    with LLMServer(quirks=Quirks(context=150, context_wording="llamacpp")) as server:
         sim, rec = make_sim(tiny_content, loopback_brain(server.base_url), tmp_path, concurrency=1)
         run(sim, 1)
         assert server.request_count <= 3 * 2  # made smaller once, not more
     assert sim.turns_played == 1 and sim.usage.failures == 3
-    text = "\n".join(e.text for e in rec.of(m.Notice))
-    assert "cannot hold even a villager's rules" in text and "at least" in text
+    notices = [e.text for e in rec.of(m.Notice)]
+    assert len(notices) == 1, notices  # one at a time shows: the server's words and ours
+    assert "exceeds the available context size (150 tokens)" in notices[0]
+    assert "rules and situation" in notices[0] and "context of at least" in notices[0]
     assert "waits: the model call failed" in "\n".join(rec.acted())
 
 

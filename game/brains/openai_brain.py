@@ -114,6 +114,7 @@ class OpenAIBrain:
         self._probe: asyncio.Future[None] | None = None  # the one call finding out
         self._last_500: OrderedDict[int, str] = OrderedDict()
         self._warned: set[str] = set()  # kinds of nonsense in token counts, warned of
+        self._overflow_said = ""  # the server's words when a prompt was last over its context
         # Whether the model follows the rules where they are: watched in the first turn.
         self._first_turn: int | None = None
         self._format_seen = False
@@ -197,7 +198,7 @@ class OpenAIBrain:
             messages = self._placed(build(fit))
             chars = prompt_chars(messages)
             if fit is not None and self.context.estimate(chars) > fit.tokens:
-                notices.append(self._too_small(chars, reserve))
+                self._too_small(chars, reserve, notices)
             left = deadline - time.monotonic()
             if left < MIN_TRY:
                 raise self._timed_out(started, tries, notices)
@@ -378,6 +379,7 @@ class OpenAIBrain:
     def _overflow_notice(self, message: str, limit: int) -> Notice:
         said = self._redact(_short(message, 600))
         said += "" if said.endswith((".", "!", "?", "…")) else "."
+        self._overflow_said = said
         return Notice(
             "context",
             "The model's context is too small for the villagers' prompts. The server said: "
@@ -386,15 +388,28 @@ class OpenAIBrain:
             "4096; Ollama: num_ctx), or tell the game its size with --context-tokens N.",
         )
 
-    def _too_small(self, chars: int, reserve: int) -> Notice:
+    def _too_small(self, chars: int, reserve: int, notices: list[Notice]) -> None:
+        """Say that even the smallest prompt does not fit, in place of the notice of the
+        context error just met, if there is one (notices show one at a time). Both are
+        of one kind: the player is told about the context once."""
         need = self.context.estimate(chars) + reserve
-        return Notice(
-            "context too small",
-            f"The model's context ({self.context.limit} tokens) cannot hold even a "
-            f"villager's rules and situation with room to answer (about {need} tokens): "
-            "calls are likely to fail. Give the server a context of at least "
-            f"{_round_up(need * 1.25)} tokens (llama.cpp: -c; Ollama: num_ctx).",
+        least = _round_up(need * 1.25)
+        advice = (
+            f"a villager's rules and situation with room to answer need about {need} tokens, "
+            f"so calls are likely to fail. Give the server a context of at least {least} "
+            f"tokens (llama.cpp: -c {least}; Ollama: num_ctx {least})."
         )
+        text = f"The model's context ({self.context.limit} tokens) is too small: {advice}"
+        for i, notice in enumerate(notices):
+            if notice.kind == "context" and self._overflow_said:
+                text = (
+                    "The model's context is too small for the villagers' prompts. The server "
+                    f"said: {self._overflow_said} Even fitted to {self.context.limit} "
+                    f"tokens, {advice}"
+                )
+                notices[i] = notice._replace(text=text)
+                return
+        notices.append(Notice("context", text))
 
     # ---- where the rules go -----------------------------------------------------------
 
