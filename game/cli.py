@@ -168,12 +168,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--llm-timeout",
         type=_positive(float, zero=False),
         default=30.0,
-        help="seconds per call (30)",
+        metavar="S",
+        help="seconds a model call may take, its retries included (30)",
     )
     llm.add_argument(
-        "--llm-retries", type=_positive(int), default=2, help="client retries per call (2)"
+        "--llm-retries",
+        type=_positive(int),
+        default=2,
+        metavar="N",
+        help="times a failed call is tried again, within --llm-timeout (2)",
+    )
+    llm.add_argument(
+        "--context-tokens",
+        type=_context_tokens,
+        default=None,
+        metavar="N",
+        help="the model's context in tokens (default: asked of the server, else learned "
+        "from its errors); prompts are fitted to it",
+    )
+    llm.add_argument(
+        "--system-role",
+        choices=["auto", "system", "user"],
+        default="auto",
+        help="where the villagers' rules go: a system message, or the first user message "
+        "for chat templates without a system role (Phi-3, Gemma); auto moves them when the "
+        "server refuses or ignores a system message (default auto)",
     )
     return p
+
+
+MIN_CONTEXT_TOKENS = 64  # fewer cannot hold a directive and its answer
+
+
+def _context_tokens(text: str) -> int:
+    value = int(_positive(int, zero=False)(text))
+    if value < MIN_CONTEXT_TOKENS:
+        raise argparse.ArgumentTypeError(
+            f"expected at least {MIN_CONTEXT_TOKENS} tokens, got {text!r}"
+        )
+    return value
 
 
 def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
@@ -202,6 +235,8 @@ def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
         base_url=base_url,
         timeout=args.llm_timeout,
         max_retries=args.llm_retries,
+        context_tokens=args.context_tokens,
+        system_role=args.system_role,
     )
     host = urllib.parse.urlsplit(base_url).hostname if base_url else "api.openai.com"
     priced = model if host == "api.openai.com" else None

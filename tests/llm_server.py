@@ -40,12 +40,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 __all__ = [
+    "CONTEXT_WORDINGS",
     "DEFAULT_CONTENT",
     "FAULTS",
     "HANG_LIMIT",
     "MODEL_ID",
     "RETRY_AFTER_MS",
     "LLMServer",
+    "Quirks",
     "Reply",
     "Responder",
 ]
@@ -53,8 +55,15 @@ __all__ = [
 #: Every fault kind a :class:`Reply` may carry.
 FAULTS: frozenset[str] = frozenset(
     {
+        "http_400",
+        "http_401",
+        "http_403",
+        "http_404",
+        "http_408",
+        "http_409",
         "http_429",
         "http_500",
+        "http_502",
         "http_503",
         "hang",
         "drop",
@@ -80,7 +89,24 @@ RETRY_AFTER_MS = 1
 _POLL = 0.02
 
 _HTTP_FAULTS: dict[str, tuple[int, str, str | None, str]] = {
-    # fault: (status, error type, error code, message)
+    # fault: (status, error type, error code, message), in OpenAI's words
+    "http_400": (400, "invalid_request_error", None, "Invalid request (scripted)."),
+    "http_401": (
+        401,
+        "invalid_request_error",
+        "invalid_api_key",
+        "Incorrect API key provided. You can find your API key in your account settings.",
+    ),
+    "http_403": (403, "permission_error", None, "You are not allowed to use this model."),
+    "http_404": (
+        404,
+        "invalid_request_error",
+        "model_not_found",
+        "The model `{model}` does not exist or you do not have access to it.",
+    ),
+    "http_408": (408, "timeout", None, "Request timed out (scripted)."),
+    "http_409": (409, "conflict", None, "Conflict (scripted)."),
+    "http_502": (502, "server_error", None, "Bad gateway (scripted)."),
     "http_429": (429, "requests", "rate_limit_exceeded", "Rate limit reached (scripted)."),
     "http_500": (500, "server_error", None, "The server had an error (scripted)."),
     "http_503": (503, "server_error", "service_unavailable", "Service unavailable (scripted)."),
@@ -99,6 +125,12 @@ class Reply:
             request messages.
         completion_tokens: reported usage; ``None`` estimates ceil(chars / 4)
             of ``content``.
+        raw: a whole 200 body to answer instead (JSON text, sent as it is): for
+            replies of the wrong shape, such as ``{"id": "x", "choices": "abc"}``.
+        message: the error message of an HTTP fault, instead of the usual one
+            (a 500 whose message changes from call to call, say).
+        retry_after: for an HTTP fault, a ``Retry-After`` header of this many
+            seconds instead of ``retry-after-ms: 1``.
     """
 
     content: str | None = ""
@@ -106,6 +138,9 @@ class Reply:
     fault: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    raw: str | None = None
+    message: str | None = None
+    retry_after: float | None = None
 
     def __post_init__(self) -> None:
         """Reject unknown fault kinds and negative delays early, in the test."""
@@ -117,6 +152,108 @@ class Reply:
 
 #: Signature of a responder: the parsed request body in, a :class:`Reply` out.
 Responder = Callable[[dict[str, Any]], Reply]
+
+#: How servers word a request over the model's context (see :class:`Quirks`).
+CONTEXT_WORDINGS = ("openai", "vllm", "llamacpp", "ollama")
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """How the server behaves like one real server or another: its context, what it
+    tells of it, the models it has, what it does with a system message.
+
+    Attributes:
+        context: tokens the model holds; a request over it is refused with a
+            context-length error (prompt tokens, plus ``max_tokens`` when
+            ``count_completion``), as ``context_wording`` words it, with
+            ``context_status`` (400; llama-cpp-python has been seen to answer 500).
+        chars_per_token, tokens_per_message: how the prompt's tokens are counted
+            (in the usage reported and against ``context``).
+        advertise: where the context is told: ``"llamacpp"`` (``GET /props``),
+            ``"vllm"`` (``max_model_len`` in ``GET /v1/models``), ``"ollama"``
+            (``POST /api/show``, with ``num_ctx`` in its parameters unless
+            ``ollama_num_ctx`` is False); None tells it nowhere.
+        models: the ids ``GET /v1/models`` lists; with ``strict_model`` a request
+            for any other model is a 404.
+        system_role: ``"ok"``; ``"reject"`` refuses a request with a system message
+            (an error naming the role, as Gemma's template does); ``"ignore"`` drops
+            system messages before the responder sees the request.
+    """
+
+    context: int | None = None
+    context_wording: str = "openai"
+    context_status: int = 400
+    count_completion: bool = True
+    chars_per_token: float = 4.0
+    tokens_per_message: int = 0
+    advertise: str | None = None
+    ollama_num_ctx: bool = True
+    models: tuple[str, ...] = (MODEL_ID,)
+    strict_model: bool = False
+    system_role: str = "ok"
+
+    def __post_init__(self) -> None:
+        if self.context_wording not in CONTEXT_WORDINGS:
+            raise ValueError(f"context_wording must be one of {CONTEXT_WORDINGS}")
+        if self.advertise not in (None, "llamacpp", "vllm", "ollama"):
+            raise ValueError("advertise must be None, 'llamacpp', 'vllm' or 'ollama'")
+        if self.system_role not in ("ok", "reject", "ignore"):
+            raise ValueError("system_role must be 'ok', 'reject' or 'ignore'")
+
+    def prompt_tokens(self, messages: object) -> int:
+        """The request's prompt in tokens, as this server counts them."""
+        count = len(messages) if isinstance(messages, list) else 0
+        text = _message_text(messages)
+        return math.ceil(len(text) / self.chars_per_token) + self.tokens_per_message * count
+
+    def context_error(self, body: dict[str, Any]) -> tuple[int, object] | None:
+        """(status, error body) when the request does not fit the context, else None."""
+        if self.context is None:
+            return None
+        prompt = self.prompt_tokens(body.get("messages"))
+        answer = body.get("max_tokens") or body.get("max_completion_tokens") or 0
+        answer = answer if isinstance(answer, int) and self.count_completion else 0
+        ctx = self.context
+        if prompt + answer <= ctx:
+            return None
+        status = self.context_status
+        asked = prompt + answer
+        if self.context_wording == "llamacpp":
+            message = f"request ({prompt} tokens) exceeds the available context size ({ctx} tokens)"
+            error = {
+                "code": status,
+                "message": message,
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": prompt,
+                "n_ctx": ctx,
+            }
+            return status, {"error": error}
+        if self.context_wording == "vllm":  # vLLM's own shape: no "error" wrapper
+            message = (
+                f"'max_tokens' or 'max_completion_tokens' is too large: {answer}. This "
+                f"model's maximum context length is {ctx} tokens and your request has "
+                f"{prompt} input tokens ({answer} > {ctx} - {prompt})."
+            )
+            return status, {
+                "object": "error",
+                "message": message,
+                "type": "BadRequestError",
+                "param": None,
+                "code": status,
+            }
+        if self.context_wording == "ollama":  # says no numbers at all
+            return status, _error("the input length exceeds the context length", "api_error")
+        message = (
+            f"This model's maximum context length is {ctx} tokens. However, you requested "
+            f"{asked} tokens ({prompt} in the messages, {answer} in the completion). Please "
+            "reduce the length of the messages or completion."
+        )
+        return status, _error(message, "invalid_request_error", "context_length_exceeded")
+
+
+def _error(message: str, err_type: str, code: str | None = None) -> dict[str, Any]:
+    """An OpenAI-style error body."""
+    return {"error": {"message": message, "type": err_type, "param": None, "code": code}}
 
 
 def _estimate_tokens(text: str) -> int:
@@ -280,17 +417,66 @@ class _Handler(BaseHTTPRequestHandler):
     # -- endpoints ----------------------------------------------------------
 
     def do_GET(self) -> None:
-        """``GET /v1/models``; anything else is a 404."""
-        if self._path() == "/v1/models":
-            created = int(self.server.owner.started_at)
-            model = {"id": MODEL_ID, "object": "model", "created": created, "owned_by": "tests"}
-            self._send_json(200, {"object": "list", "data": [model]})
+        """``GET /v1/models`` (and llama.cpp's ``/props`` when advertised); else a 404."""
+        owner = self.server.owner
+        quirks = owner.quirks
+        path = self._path()
+        if path == "/v1/models":
+            created = int(owner.started_at)
+            models = []
+            for model_id in quirks.models:
+                model: dict[str, Any] = {"id": model_id, "object": "model"}
+                model.update(created=created, owned_by="tests")
+                if quirks.advertise == "vllm":
+                    model["max_model_len"] = quirks.context
+                models.append(model)
+            self._send_json(200, {"object": "list", "data": models})
+        elif path == "/api/version" and quirks.advertise == "ollama":
+            self._send_json(200, {"version": "0.5.7"})
+        elif path == "/props" and quirks.advertise == "llamacpp":
+            settings = {"n_ctx": quirks.context, "temperature": 0.8}
+            self._send_json(
+                200,
+                {
+                    "default_generation_settings": settings,
+                    "total_slots": 1,
+                    "model_path": f"/models/{quirks.models[0]}.gguf",
+                },
+            )
         else:
             self._not_found()
+
+    def _ollama_show(self, raw: bytes) -> None:
+        """Ollama's ``POST /api/show``: the model's facts and its parameters."""
+        quirks = self.server.owner.quirks
+        try:
+            name = json.loads(raw or b"{}").get("model")
+        except (ValueError, AttributeError):
+            name = None
+        if name not in quirks.models:
+            self._send_json(404, {"error": f"model '{name}' not found"})
+            return
+        parameters = 'stop "<|eot_id|>"'
+        if quirks.ollama_num_ctx:
+            parameters = f"num_ctx {quirks.context}\n{parameters}"
+        self._send_json(
+            200,
+            {
+                "parameters": parameters,
+                "model_info": {
+                    "general.architecture": "llama",
+                    "llama.context_length": 131072,
+                },
+            },
+        )
 
     def do_POST(self) -> None:
         """``POST /v1/chat/completions``; anything else is a 404."""
         raw = self._read_body()
+        owner = self.server.owner
+        if self._path() == "/api/show" and owner.quirks.advertise == "ollama":
+            self._ollama_show(raw)
+            return
         if self._path() != "/v1/chat/completions":
             self._not_found()
             return
@@ -301,9 +487,14 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             self._send_error_json(400, f"Invalid JSON body: {exc}", "invalid_request_error")
             return
-        owner = self.server.owner
         owner._begin(body)
         try:
+            refused = owner._refusal(body)
+            if refused is not None:
+                status, payload = refused
+                self._send_json(status, payload)
+                return
+            body = owner._as_seen(body)
             self._chat(body, owner._next_reply(body))
         except Exception as exc:  # responder bug or client gone: report, don't kill the server
             if isinstance(exc, OSError) or owner.stopping:
@@ -341,10 +532,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault in _HTTP_FAULTS:
             status, err_type, code, message = _HTTP_FAULTS[fault]
+            message = reply.message or message.replace("{model}", str(body.get("model")))
             headers = {"retry-after-ms": str(RETRY_AFTER_MS)}
             if status == 429:
                 headers["retry-after"] = "0"
+            if reply.retry_after is not None:
+                headers = {"retry-after": f"{reply.retry_after:g}"}
             self._send_error_json(status, message, err_type, code, headers=headers)
+            return
+        if reply.raw is not None:
+            self._send_bytes(200, reply.raw.encode("utf-8"))
             return
 
         content: str | None = reply.content
@@ -353,8 +550,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "null_content":
             content = None
         prompt_tokens = reply.prompt_tokens
-        if prompt_tokens is None:
-            prompt_tokens = _estimate_tokens(_message_text(body.get("messages")))
+        if prompt_tokens is None:  # ceil(chars / 4) unless the quirks count otherwise
+            prompt_tokens = self.server.owner.quirks.prompt_tokens(body.get("messages"))
         completion_tokens = reply.completion_tokens
         if completion_tokens is None:
             completion_tokens = _estimate_tokens(content or "")
@@ -456,11 +653,14 @@ class LLMServer:
         responder: optional ``(request_body) -> Reply`` used when the script
             (see :meth:`enqueue`) is empty. May be replaced via the
             ``responder`` attribute at any time.
+        quirks: how it behaves like one real server or another (:class:`Quirks`).
     """
 
-    def __init__(self, responder: Responder | None = None) -> None:
+    def __init__(self, responder: Responder | None = None, *, quirks: Quirks | None = None) -> None:
         """Create a stopped server; call :meth:`start` or use ``with``."""
         self.responder: Responder | None = responder
+        self.quirks = quirks or Quirks()
+        self.refusals: list[tuple[int, str]] = []  # (status, message) of each quirk refusal
         self.started_at: float = time.time()
         self._lock = threading.Lock()
         self._script: deque[Reply] = deque()
@@ -474,11 +674,12 @@ class LLMServer:
 
     # -- lifecycle ----------------------------------------------------------
 
-    def start(self) -> LLMServer:
-        """Bind 127.0.0.1 on a free port and serve in a daemon thread; return self."""
+    def start(self, port: int = 0) -> LLMServer:
+        """Bind 127.0.0.1 on ``port`` (a free one if 0) and serve in a daemon thread;
+        return self. A port a stopped server had serves a server coming back."""
         if self._httpd is not None:
             raise RuntimeError("LLMServer already started")
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _HTTPServer(("127.0.0.1", port), _Handler)
         httpd.owner = self
         self._httpd = httpd
         self.started_at = time.time()
@@ -601,6 +802,38 @@ class LLMServer:
         """Count a chat-completion request as finished."""
         with self._lock:
             self._in_flight -= 1
+
+    def _refusal(self, body: dict[str, Any]) -> tuple[int, object] | None:
+        """What the quirks refuse this request with, if anything: an unknown model, a
+        system message the template rejects, a prompt over the context."""
+        quirks = self.quirks
+        refused: tuple[int, object] | None = None
+        messages = body.get("messages")
+        listed = messages if isinstance(messages, list) else []
+        roles = [m.get("role") for m in listed if isinstance(m, dict)]
+        if quirks.strict_model and body.get("model") not in quirks.models:
+            text = f"The model `{body.get('model')}` does not exist or you do not have access to it."
+            refused = 404, _error(text, "invalid_request_error", "model_not_found")
+        elif quirks.system_role == "reject" and "system" in roles:
+            refused = 400, _error("System role not supported", "invalid_request_error")
+        else:
+            refused = quirks.context_error(body)
+        if refused is not None:
+            status, payload = refused
+            error = payload.get("error", payload) if isinstance(payload, dict) else payload
+            text = error.get("message", "") if isinstance(error, dict) else str(error)
+            with self._lock:
+                self.refusals.append((status, str(text)))
+        return refused
+
+    def _as_seen(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The request as the model sees it: without system messages, for a template
+        that drops them."""
+        messages = body.get("messages")
+        if self.quirks.system_role != "ignore" or not isinstance(messages, list):
+            return body
+        kept = [m for m in messages if not (isinstance(m, dict) and m.get("role") == "system")]
+        return {**body, "messages": kept}
 
     def _next_reply(self, body: dict[str, Any]) -> Reply | Exception:
         """Next scripted reply, else the responder's, else the default."""

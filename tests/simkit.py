@@ -28,13 +28,16 @@ def is_conversation(request: dict[str, Any]) -> bool:
     return "in a conversation with" in str(request["messages"][0]["content"])
 
 
-def loopback_brain(base_url: str, *, timeout: float = 2.0, retries: int = 0) -> OpenAIBrain:
+def loopback_brain(
+    base_url: str, *, timeout: float = 2.0, retries: int = 0, **options: Any
+) -> OpenAIBrain:
     return OpenAIBrain(
         model="gpt-4o-mini",
         api_key="sk-test-not-real",
         base_url=base_url,
         timeout=timeout,
         max_retries=retries,
+        **options,
     )
 
 

@@ -28,7 +28,15 @@ from typing import Any
 
 import openai
 import pytest
-from llm_server import DEFAULT_CONTENT, FAULTS, MODEL_ID, LLMServer, Reply
+from llm_server import (
+    CONTEXT_WORDINGS,
+    DEFAULT_CONTENT,
+    FAULTS,
+    MODEL_ID,
+    LLMServer,
+    Quirks,
+    Reply,
+)
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 MESSAGES: list[ChatCompletionMessageParam] = [
@@ -328,7 +336,7 @@ def test_models_endpoint_and_unknown_path(srv: LLMServer) -> None:
 
 
 def test_reply_validation() -> None:
-    assert "hang" in FAULTS and len(FAULTS) == 8
+    assert {"hang", "http_401", "http_404", "http_502"} <= FAULTS and len(FAULTS) == 15
     with pytest.raises(ValueError):
         Reply(fault="explode")
     with pytest.raises(ValueError):
@@ -342,3 +350,54 @@ def test_base_url_requires_start() -> None:
     with server:
         assert server.base_url.startswith("http://127.0.0.1:")
         assert server.base_url.endswith("/v1")
+
+
+@pytest.mark.parametrize("wording", CONTEXT_WORDINGS)
+def test_a_prompt_over_the_context_is_refused_in_each_servers_words(wording: str) -> None:
+    # MESSAGES hold 21 characters: 6 tokens, and max_tokens 10 makes 16 > 12.
+    quirks = Quirks(context=12, context_wording=wording)
+
+    async def over() -> None:
+        async with make_client(server) as client:
+            await client.chat.completions.create(model="m", messages=MESSAGES, max_tokens=10)
+
+    with LLMServer(quirks=quirks) as server:
+        with pytest.raises(openai.BadRequestError) as info:
+            asyncio.run(over())
+        assert asyncio.run(ask(server)).choices[0].message.content == DEFAULT_CONTENT
+        assert len(server.refusals) == 1 and server.request_count == 2
+    said = {
+        "openai": "maximum context length is 12 tokens. However, you requested 16 tokens",
+        "vllm": "maximum context length is 12 tokens and your request has 6 input tokens",
+        "llamacpp": "request (6 tokens) exceeds the available context size (12 tokens)",
+        "ollama": "the input length exceeds the context length",
+    }[wording]
+    assert said in info.value.message
+
+
+def test_the_context_is_told_where_each_server_tells_it() -> None:
+    def get(server: LLMServer, path: str, body: bytes | None = None) -> Any:
+        url = server.base_url.removesuffix("/v1") + path
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=2) as got:
+            return json.loads(got.read())
+
+    with LLMServer(quirks=Quirks(context=2048, advertise="llamacpp")) as server:
+        assert get(server, "/props")["default_generation_settings"]["n_ctx"] == 2048
+    with LLMServer(quirks=Quirks(context=2048, advertise="vllm")) as server:
+        assert get(server, "/v1/models")["data"][0]["max_model_len"] == 2048
+    with LLMServer(quirks=Quirks(context=2048, advertise="ollama")) as server:
+        show = get(server, "/api/show", json.dumps({"model": MODEL_ID}).encode())
+        assert "num_ctx 2048" in show["parameters"]
+    with LLMServer(quirks=Quirks(context=2048)) as server, pytest.raises(urllib.error.HTTPError):
+        get(server, "/props")
+
+
+def test_a_raw_body_and_retry_after_are_sent_as_scripted(srv: LLMServer) -> None:
+    srv.enqueue(Reply(raw='{"id": "x", "choices": "abc"}'), Reply(fault="http_429", retry_after=7))
+    url = srv.base_url + "/chat/completions"
+    request = urllib.request.Request(url, data=b"{}", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=2) as got:
+        assert json.loads(got.read()) == {"id": "x", "choices": "abc"}
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=2)
+    assert info.value.code == 429 and info.value.headers["retry-after"] == "7"

@@ -30,6 +30,7 @@ BENCHMARKS = (
     "thinking",
     "prompt_size",
     "sim_scale",
+    "context",
     "startup",
 )
 # Each group runs in a fresh process, so that one benchmark's heap and threads cannot
@@ -40,6 +41,7 @@ GROUPS = (
     ("thinking",),
     ("prompt_size",),
     ("sim_scale",),
+    ("context",),
     ("startup",),
 )
 

@@ -66,19 +66,40 @@ PLACES_IN_CONVERSATION = 16
 
 NO_USAGE = Usage()
 
+#: The kind of :class:`BrainError` for a call not made at all, because the model server
+#: was found down earlier in the turn: the villager waits, and no call is counted.
+SERVER_DOWN = "server down"
+
+
+class Notice(NamedTuple):
+    """Something the player should be told once a run (``kind`` says what): the brain
+    learned the model's context, or moved its rules, and why."""
+
+    kind: str
+    text: str
+
 
 class BrainReply(NamedTuple):
     text: str
     usage: Usage = NO_USAGE
+    notices: tuple[Notice, ...] = ()
 
 
 class BrainError(Exception):
-    """A call that produced no usable text. ``kind`` is short: timeout, http 503, empty…"""
+    """A call that produced no usable text. ``kind`` is short: timeout, http 503, empty,
+    bad response (a reply that cannot be read), context, connection, server down…"""
 
-    def __init__(self, kind: str, detail: str = "", usage: Usage | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        detail: str = "",
+        usage: Usage | None = None,
+        notices: tuple[Notice, ...] = (),
+    ) -> None:
         self.kind = kind
         self.detail = detail
         self.usage = usage or Usage()
+        self.notices = notices
         super().__init__(f"{kind}: {detail}" if detail else kind)
 
 

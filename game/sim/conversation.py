@@ -340,7 +340,7 @@ class ConversationManager:
             return None
         finally:
             sim.emit(m.Thinking(speaker, False))
-        sim.record_usage(speaker, reply.usage)
+        sim.brain_answered(speaker, reply)
         answer, warnings = parse_reply(reply.text, who=speaker)
         if isinstance(answer, Say) and says_then_ends(reply.text):
             conv.leaving = speaker

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from game.brains.base import BrainError, DecisionRequest, Usage
+from game.brains.base import SERVER_DOWN, BrainError, DecisionRequest, Usage
 from game.brains.usage import UsageMeter
 from game.sim import messages as m
 from game.sim.conversation import SHUTDOWN, ConversationManager
@@ -50,6 +50,15 @@ CLOSE_ENOUGH = 6  # tiles from its goal at which a walker stopped by people has 
 # first step (the other end of a bridge, say): enough to round a pond.
 LONG_WAY_NODES = 3000
 GIVE_WAY_STEPS = 3  # how far one standing in a doorway goes to let a walker by
+#: Failed calls in a row (of a server away: refused, timed out, 5xx, 429) after which a
+#: call that works is told as the server coming back; one found down is always told.
+OUTAGE_TOLD_AFTER = 3
+_DOWN_KINDS = frozenset({"connection", SERVER_DOWN})
+
+
+def _outage_kind(kind: str) -> bool:
+    """Whether a failure of ``kind`` is the server being away, not a bad answer."""
+    return kind in _DOWN_KINDS or kind in ("timeout", "http 429") or kind.startswith("http 5")
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,7 @@ class Simulation:
         self.warnings: deque[str] = deque(maxlen=KEEP_WARNINGS)  # the latest, for tests
         self.warning_count = 0
         self._told: set[str] = set()  # kinds of trouble told the player (notice_once)
+        self._outage: list[str] = []  # kinds of the failed calls since the last that worked
         self.directives_help = describe_directives()
         self._walking: set[str] = set()  # villagers in the middle of a walk
         self._halted: set[str] = set()  # ...of whom these stop at their next step
@@ -154,8 +164,15 @@ class Simulation:
         """Count and log a failed model call. The first failure of each kind is also told
         to the player (a notice, or a line on stderr headless): why the villagers stand
         about is not to be found only in hamlet.log."""
-        self.record_usage(name, exc.usage, failed=True)
+        for notice in exc.notices:
+            self.notice_once(notice.kind, notice.text)
+        if _outage_kind(exc.kind):
+            self._outage.append(exc.kind)
         why = f"{exc.kind}: {exc.detail}" if exc.detail else exc.kind
+        if exc.kind == SERVER_DOWN:  # not a call: one earlier found the server down
+            self.warn(f"{name}: not asked, the model server is down ({exc.detail}); {outcome}")
+            return
+        self.record_usage(name, exc.usage, failed=True)
         self.warn(f"{name}: brain failed ({why}); {outcome}")
         hint = ""
         if exc.kind == "connection":
@@ -165,6 +182,20 @@ class Simulation:
         elif exc.kind in ("http 401", "http 403"):
             hint = " Check the API key."
         self.notice_once(exc.kind, f"Model call failed ({why}).{hint}")
+
+    def brain_answered(self, name: str, reply: BrainReply) -> None:
+        """Count a model call that worked, and tell what its brain had to tell; after a run
+        of failures, that the server is back."""
+        self.record_usage(name, reply.usage)
+        for notice in reply.notices:
+            self.notice_once(notice.kind, notice.text)
+        outage, self._outage = self._outage, []
+        if len(outage) >= OUTAGE_TOLD_AFTER or _DOWN_KINDS & set(outage):
+            self._told -= set(outage)  # the next time it goes away is told again
+            self.emit(m.Notice(
+                f"The model server is back: calls work again, after "
+                f"{counted(len(outage), 'failed call')} (calls not made included)."
+            ))
 
     def notice_once(self, kind: str, text: str) -> None:
         """Tell the player ``text`` (a notice; a ``note:`` line headless), the first time
@@ -307,12 +338,16 @@ class Simulation:
             reply = await self.brain.decide(request)
         except BrainError as exc:
             self.brain_failed(name, exc, "waiting this turn")
-            self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
-            self.npcs[name].why_idle = "the model call failed"
+            if exc.kind == SERVER_DOWN:
+                self.note(name, "- The model server was down, so I waited.")
+                self.npcs[name].why_idle = "the model server is down"
+            else:
+                self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
+                self.npcs[name].why_idle = "the model call failed"
             return ()
         finally:
             self.emit(m.Thinking(name, False))
-        self.record_usage(name, reply.usage)
+        self.brain_answered(name, reply)
         return self._parse(name, reply)
 
     def _parse(self, name: str, reply: BrainReply) -> tuple[Directive, ...]:
