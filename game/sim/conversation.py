@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from game.sim.directives import (
     says_then_ends,
 )
 from game.sim.pause import CONVERSATION, DIALOGUE
+from game.text import player_line
 from game.words import counted
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
@@ -52,16 +52,13 @@ INTERRUPTED = "an interruption"
 # How far (in tiles, diagonals included) a villager the window shows beside the player may
 # be in the world when Enter is pressed: the window draws a walker a step behind.
 REACH = 2
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Half a UTF-16 pair cannot be encoded for the model's request or written to a log.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_player_text(text: str) -> str:
-    """Strip control characters and lone surrogates, collapse whitespace, cap at
+    """Strip control characters and lone surrogates (half a UTF-16 pair cannot be encoded
+    for the model's request or written to a log), collapse whitespace, cap at
     :data:`MAX_INPUT` characters."""
-    text = " ".join(_CONTROL.sub(" ", _SURROGATE.sub("", text)).split())
-    return text[:MAX_INPUT]
+    return player_line(text, MAX_INPUT)
 
 
 @dataclass
