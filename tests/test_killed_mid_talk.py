@@ -6,6 +6,7 @@ the kill left open.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from llm_server import LLMServer
 from logcheck import check_log_dir
 from test_shutdown import hang_after, start_headless, wait_for
 
-from game.sim.memory import LEFT_OPEN_END
+from game.sim.memory import LEFT_OPEN_END, REPLIES_FILE
 
 # Ada opens, Bjorn answers, and Ada's reply hangs on the server: the talk is under way.
 SAID = (
@@ -58,6 +59,12 @@ def test_sigkill_mid_conversation_keeps_what_was_said(tmp_path) -> None:
     # The kill cut the talk short: each log ends with its open block, every line whole.
     assert killed["ada.md"][-1] == SAID
     assert killed["bjorn.md"][-1] == SAID_BY_BJORN
+    # What the model answered is kept too, in whole lines, up to the kill.
+    records = [json.loads(line) for line in (log_dir / REPLIES_FILE).read_text().splitlines()]
+    assert {"turn": 1, "villager": "Bjorn", "kind": "conversation", "with": "Ada"}.items() <= (
+        records[-1].items()
+    )
+    assert records[-1]["reply"] == 'say("Hear what?")'
     before = {p.name: p.read_text(encoding="utf-8") for p in log_dir.glob("*.md")}
     assert before["ada.md"].endswith(SAID + "\n")
 

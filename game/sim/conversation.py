@@ -372,6 +372,26 @@ class ConversationManager:
                 f"{as_shown(reply.text)}; ending it"
             )
         log.debug("%s replied in %.2f s", speaker, time.monotonic() - started)
+        if answer is None:
+            outcome, taken = "no say() or end_conversation(): the talk ends", []
+        else:
+            taken = [answer.render()]
+            if spoken:
+                outcome = "plain words, taken as said"
+            elif conv.leaving == speaker:
+                outcome = "said a last line and ended the talk"
+                taken.append("end_conversation()")
+            else:
+                outcome = "said" if isinstance(answer, Say) else "ended the talk"
+        sim.keep_reply(
+            speaker,
+            "conversation",
+            reply,
+            outcome=outcome,
+            taken=taken,
+            warnings=list(warnings),
+            partner=partner,
+        )
         return answer
 
     # ---- the player ---------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Each NPC's chronological memory: a markdown log on disk and recent entries for prompts.
+"""Each NPC's chronological memory: a markdown log on disk and recent entries for prompts;
+and the run's ``replies.jsonl``, every model reply and what was made of it.
 
 Entries are appended whole: each is written with a single ``write`` on a file
 opened with ``O_APPEND``, so a crash (even SIGKILL) can cut a run short but never
@@ -15,13 +16,14 @@ every other character is kept as it was said. The entries kept for prompts are a
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 from datetime import datetime
 from pathlib import Path
 
-from game.text import cut, for_markdown
+from game.text import cut, for_markdown, for_record
 
 log = logging.getLogger("hamlet.sim")
 
@@ -29,6 +31,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 #: How a conversation left open by a run that was killed is closed by the next run.
 LEFT_OPEN_END = "Ended by: an interruption (the game stopped)"
+REPLIES_FILE = "replies.jsonl"
+#: Longest reply kept in ``replies.jsonl``; a longer one is cut and its length given.
+MAX_REPLY_CHARS = 4000
 
 
 def log_file_name(name: str) -> str:
@@ -194,14 +199,68 @@ class MemoryLog:
             self._fd = -1
 
 
-class MemoryBook:
-    """Every NPC's log in one run directory."""
+class ReplyLog:
+    """``replies.jsonl``: one JSON object a line for every reply a model gave, with what
+    was made of it, so a game-maker can see why a model fails. Each line is one ``write``
+    on an ``O_APPEND`` file, so a killed run leaves whole lines. A run's lines begin with
+    ``{"kind": "run", "began": ...}`` (a folder may be used again)."""
 
-    def __init__(self, log_dir: Path, names: list[str]) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._line({"kind": "run", "began": datetime.now().isoformat(timespec="seconds")})
+
+    def _line(self, record: dict[str, object]) -> None:
+        if self._fd >= 0:
+            _append_whole(self._fd, json.dumps(record, ensure_ascii=False) + "\n")
+
+    def record(
+        self,
+        *,
+        turn: int,
+        villager: str,
+        kind: str,
+        reply: str,
+        outcome: str,
+        taken: list[str],
+        warnings: list[str],
+        partner: str | None = None,
+        tokens: tuple[int, int] = (0, 0),
+    ) -> None:
+        """One reply: ``kind`` is "decision" or "conversation" (with ``partner``), the
+        ``outcome`` says in a few words what came of it, ``taken`` the directives acted
+        on, ``warnings`` what was wrong with it. The reply is cleaned (see
+        :func:`game.text.for_record`) and cut at :data:`MAX_REPLY_CHARS`."""
+        text = for_record(reply)
+        entry: dict[str, object] = {"turn": turn, "villager": villager, "kind": kind}
+        if partner is not None:
+            entry["with"] = partner
+        entry["reply"] = cut(text, MAX_REPLY_CHARS)
+        if len(text) > MAX_REPLY_CHARS:
+            entry["reply_chars"] = len(text)
+        entry["outcome"] = outcome
+        entry["taken"] = [for_record(d) for d in taken]
+        entry["warnings"] = [for_record(w) for w in warnings]
+        if any(tokens):
+            entry["prompt_tokens"], entry["completion_tokens"] = tokens
+        self._line(entry)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+
+
+class MemoryBook:
+    """Every NPC's log in one run directory, and (with ``keep_replies``) the replies."""
+
+    def __init__(self, log_dir: Path, names: list[str], *, keep_replies: bool = False) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir = log_dir
         files = log_file_names(names)
         self.logs = {name: MemoryLog(name, log_dir / files[name]) for name in names}
+        self.replies = ReplyLog(log_dir / REPLIES_FILE) if keep_replies else None
 
     def __getitem__(self, name: str) -> MemoryLog:
         return self.logs[name]
@@ -209,3 +268,5 @@ class MemoryBook:
     def close(self) -> None:
         for log_ in self.logs.values():
             log_.close()
+        if self.replies is not None:
+            self.replies.close()
