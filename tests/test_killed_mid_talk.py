@@ -35,11 +35,18 @@ def talker() -> LLMServer:
     return LLMServer(hang_after(100, conversation=['say("Hear what?")']))
 
 
-def mid_talk(server: LLMServer, log_dir: Path) -> None:
-    """Wait until Ada's reply hangs on the server, Bjorn's answer said."""
-    wait_for(lambda: server.in_flight == 1 and server.request_count >= 5, 60, "the talk")
+def mid_talk(server: LLMServer, log_dir: Path, proc: subprocess.Popen[str]) -> None:
+    """Wait until Ada's reply hangs on the server, Bjorn's answer said. A game that never
+    gets there is killed, not left running."""
     ada = log_dir / "ada.md"
-    wait_for(lambda: "- Bjorn: Hear what?\n" in ada.read_text(encoding="utf-8"), 10, "the line")
+    try:
+        wait_for(lambda: server.in_flight == 1 and server.request_count >= 5, 60, "the talk")
+        wait_for(lambda: "- Bjorn: Hear what?\n" in ada.read_text(encoding="utf-8"), 10, "a line")
+    except BaseException:
+        proc.kill()
+        out, err = proc.communicate()
+        print(out, err)
+        raise
 
 
 def test_sigkill_mid_conversation_keeps_what_was_said(tmp_path) -> None:
@@ -51,7 +58,7 @@ def test_sigkill_mid_conversation_keeps_what_was_said(tmp_path) -> None:
         proc = start_headless(
             log_dir, server.base_url, "--map", str(map_path), "--npcs", str(npc_dir)
         )
-        mid_talk(server, log_dir)
+        mid_talk(server, log_dir, proc)
         proc.kill()
         proc.communicate(timeout=10)
     assert proc.returncode == -signal.SIGKILL

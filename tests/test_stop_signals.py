@@ -53,7 +53,7 @@ def test_headless_sigterm_and_sighup_end_like_ctrl_c(tmp_path, signum, status) -
         proc = start_headless(
             log_dir, server.base_url, "--map", str(map_path), "--npcs", str(npc_dir)
         )
-        mid_talk(server, log_dir)
+        mid_talk(server, log_dir, proc)
         out, err = stop(proc, signum)
         wait_for(lambda: server.in_flight == 0, 5, "the server to see the connection dropped")
     assert proc.returncode == status, (out, err)
@@ -91,7 +91,7 @@ def test_ctrl_c_in_the_window_ends_as_cleanly_as_escape(tmp_path, signum, status
     log_dir = tmp_path / "logs"
     with talker() as server:
         proc = start_window(log_dir, server.base_url, map_path, npc_dir)
-        mid_talk(server, log_dir)
+        mid_talk(server, log_dir, proc)
         out, err = stop(proc, signum)
         wait_for(lambda: server.in_flight == 0, 5, "the server to see the connection dropped")
     assert proc.returncode == status, (out, err)
