@@ -22,6 +22,7 @@ from game.content.loader import (
     load_content,
 )
 from game.content.models import quoted
+from game.stopping import as_interrupt
 from game.words import counted
 
 if TYPE_CHECKING:
@@ -303,6 +304,19 @@ def default_log_dir() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Stopped before the game has begun (loading the files, opening a window), by Ctrl+C,
+    # kill or a closed terminal: a line saying so, not a traceback. Once it runs, the
+    # headless run and the window handle the signals themselves, and print "Logs:".
+    with as_interrupt() as stops:
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:
+            with contextlib.suppress(OSError):  # its terminal may be gone (SIGHUP)
+                print(f"hamlet: stopped ({stops.name}).", file=sys.stderr)
+            return stops.exit_code
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
 from game.sim.simulation import SimConfig, Simulation
+from game.stopping import as_interrupt
 from game.words import counted
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ EXIT_MODEL_FAILED = 3  # headless: not one model call of the run worked
 class Printer:
     """Turns events into transcript lines: ``[T3] Ada moves to the well``.
 
-    When the reader goes away (``| head``), printing stops quietly and ``closed`` is set:
-    the run then ends after the turn under way, whose memory entries are written whole.
+    When the reader goes away (``| head``, or a closed terminal), printing stops quietly
+    and ``closed`` is set: the run then ends after the turn under way, whose memory
+    entries are written whole.
     """
 
     def __init__(self, out: TextIO) -> None:
@@ -40,14 +42,17 @@ class Printer:
         elif isinstance(event, m.ConversationEnded):
             self.say(f"      (conversation ended by {event.ended_by})")
         elif isinstance(event, m.Notice):  # for the person running it, not the transcript
-            print(f"note: {event.text}", file=sys.stderr, flush=True)
+            try:
+                print(f"note: {event.text}", file=sys.stderr, flush=True)
+            except OSError:  # stderr gone with its terminal (SIGHUP): the run goes on
+                pass
 
     def say(self, line: str) -> None:
         if self.closed:
             return
         try:
             print(line, file=self.out, flush=True)
-        except BrokenPipeError:
+        except OSError:  # a reader gone (BrokenPipeError), or its terminal closed (EIO)
             self.closed = True
             try:  # else Python reports the pipe again when it flushes at exit
                 devnull = os.open(os.devnull, os.O_WRONLY)
@@ -92,18 +97,22 @@ def run_headless(
             await sim.aclose()
 
     settle_after_startup()  # as the windowed game does once the village is built
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        if sim.turns_played < sim.turn:
-            played = f"{sim.turns_played} whole turn{'s' if sim.turns_played != 1 else ''}"
-            printer.say(f"Interrupted during turn {sim.turn}; {played} played.")
-        else:
-            printer.say(f"Interrupted after turn {sim.turn}.")
-        printer.say(f"Logs: {log_dir}")
-        return 130
-    finally:
-        unsettle()
+    # SIGTERM (kill) and SIGHUP (the terminal closed) end the run as Ctrl+C does: the
+    # main task is cancelled, so the talk under way and the turn's notes are written.
+    with as_interrupt() as stops:
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            how = "Interrupted" if stops.signum is None else f"Interrupted ({stops.name})"
+            if sim.turns_played < sim.turn:
+                played = f"{sim.turns_played} whole turn{'s' if sim.turns_played != 1 else ''}"
+                printer.say(f"{how} during turn {sim.turn}; {played} played.")
+            else:
+                printer.say(f"{how} after turn {sim.turn}.")
+            printer.say(f"Logs: {log_dir}")
+            return stops.exit_code
+        finally:
+            unsettle()
     if printer.closed:
         print(f"Output closed: stopped after turn {sim.turn}. Logs: {log_dir}", file=sys.stderr)
         return 0

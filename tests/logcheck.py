@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from game.sim import messages as m
+from game.text import for_markdown
 
 HEADER = re.compile(r"# ([A-Za-z][A-Za-z'-]*) - memory log")
 # Where a later run into the same folder begins (its turns count from 1 again).
@@ -20,18 +21,38 @@ CONV_LINE = re.compile(r"- ([A-Za-z][A-Za-z'-]*): (\S.*)")
 ENDED = re.compile(r"Ended by: (\S.*)")
 
 
-def split_entries(text: str, where: str = "log") -> list[str]:
+def split_entries(text: str, where: str = "log", *, killed: bool = False) -> list[str]:
     """The entries of a memory log, header excluded. Fails unless every entry is whole.
 
     A log is a header line, then entries, each followed by one blank line; a turn entry
     is ``## Turn N at x,y`` and ``- ...`` lines; a conversation is its complete block.
+    A run ``killed`` mid-conversation may end in that conversation's block, open: its
+    head and the whole lines said so far (it is returned last, as it stands).
     """
+    open_block: list[str] = []
+    if killed and not text.endswith("\n\n"):
+        text, _, tail = text.rpartition("\n\n")
+        check_open_conversation(tail, where)
+        text += "\n\n"
+        open_block.append(tail.rstrip("\n"))
     assert text.endswith("\n\n"), f"{where}: does not end with a whole entry: {text[-200:]!r}"
     blocks = text[:-2].split("\n\n")
     assert HEADER.fullmatch(blocks[0]), f"{where}: bad header {blocks[0][:80]!r}"
     for block in blocks[1:]:
         check_entry(block, where)
-    return blocks[1:]
+    return blocks[1:] + open_block
+
+
+def check_open_conversation(tail: str, where: str = "log") -> None:
+    """What a run killed mid-talk leaves at the end of a log: a conversation's head and
+    the lines said so far, each whole (ending in a line break), no ``Ended by:`` yet."""
+    assert tail.endswith("\n"), f"{where}: a torn last line: {tail[-200:]!r}"
+    lines = tail[:-1].split("\n")
+    assert CONV_HEAD.fullmatch(lines[0]), f"{where}: an open entry that is no talk: {tail[:200]!r}"
+    assert len(lines) >= 3, f"{where}: a talk's head written without a line: {tail!r}"
+    assert INITIATED.fullmatch(lines[1]), f"{where}: bad 'Initiated by' {lines[1][:120]!r}"
+    bad = [line for line in lines[2:] if not CONV_LINE.fullmatch(line)]
+    assert not bad, f"{where}: torn conversation line {bad[0][:120]!r}"
 
 
 def check_entry(block: str, where: str = "log") -> None:
@@ -53,14 +74,17 @@ def check_entry(block: str, where: str = "log") -> None:
     assert ENDED.fullmatch(lines[-1]), f"{where}: conversation not ended: {lines[-1][:120]!r}"
 
 
-def check_log_dir(log_dir: Path, *, consecutive_turns: bool = True) -> dict[str, list[str]]:
-    """Every ``*.md`` log in ``log_dir`` is whole; turn entries run 1, 2, 3... per file."""
+def check_log_dir(
+    log_dir: Path, *, consecutive_turns: bool = True, killed: bool = False
+) -> dict[str, list[str]]:
+    """Every ``*.md`` log in ``log_dir`` is whole (a run ``killed`` may leave the talk it
+    was in open at the end); turn entries run 1, 2, 3... per file."""
     found: dict[str, list[str]] = {}
     for path in sorted(log_dir.glob("*.md")):
-        entries = split_entries(path.read_text(encoding="utf-8"), path.name)
+        entries = split_entries(path.read_text(encoding="utf-8"), path.name, killed=killed)
         if consecutive_turns:
             turns = [int(TURN_HEAD.match(e).group(1)) for e in entries if e.startswith("## Turn")]
-            assert turns == list(range(1, len(turns) + 1)), f"{path.name}: turns {turns[:50]}"
+            assert turns == list(range(1, len(turns) + 1)), f"{path.name}: turns {turns}"
         found[path.name] = entries
     return found
 
@@ -78,15 +102,19 @@ class ConversationSeen:
     ended_by: str | None = None
 
     def block_for(self, name: str) -> str:
+        """The block ``name``'s log holds: as said, in the form a markdown log writes (no
+        bidi controls; ``<``, ``>`` and ``&`` escaped)."""
         other = self.partner if name == self.initiator else self.initiator
         x, y = self.places[name]
-        return "\n".join(
-            [
-                f"### Conversation with {other} (Turn {self.turn} at {x},{y})",
-                f"Initiated by: {self.initiator}",
-                *(f"- {speaker}: {text}" for speaker, text in self.lines),
-                f"Ended by: {self.ended_by}",
-            ]
+        return for_markdown(
+            "\n".join(
+                [
+                    f"### Conversation with {other} (Turn {self.turn} at {x},{y})",
+                    f"Initiated by: {self.initiator}",
+                    *(f"- {speaker}: {text}" for speaker, text in self.lines),
+                    f"Ended by: {self.ended_by}",
+                ]
+            )
         )
 
 

@@ -5,7 +5,9 @@ short but can never leave half an entry, or two entries mixed together. These te
 kill ``python main.py --headless`` at random moments while it is writing as fast as it
 can (the offline brain), and while it talks to a slow model server, then read every
 log back: a header line, then entries separated by blank lines, each a whole
-``## Turn`` entry or a complete ``### Conversation`` block ending ``Ended by:``.
+``## Turn`` entry or a complete ``### Conversation`` block ending ``Ended by:`` -- but for
+the last, which may be the conversation the kill cut short: its head and each whole line
+said (a conversation is written a line at a time, as it is said).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def test_sigkill_while_writing_fast_never_tears_an_entry(tmp_path) -> None:
         log_dir = tmp_path / f"run{run}"
         proc = start(log_dir, "--offline", "--seed", str(run))
         kill_when(proc, log_dir, rng.randint(4_000, 120_000))
-        logs = check_log_dir(log_dir)
+        logs = check_log_dir(log_dir, killed=True)
         assert len(logs) == VILLAGERS
         assert sum(len(entries) for entries in logs.values()) > 0
         checked += sum(len(entries) for entries in logs.values())
@@ -79,7 +81,7 @@ def test_a_restart_after_a_kill_appends_whole_entries(tmp_path) -> None:
     for path in sorted(log_dir.glob("*.md")):
         text = path.read_text(encoding="utf-8")
         assert text.startswith(first[path.name])  # nothing already written was touched
-        split_entries(text, path.name)
+        split_entries(text, path.name, killed=True)
         assert text.count(" - memory log\n") == 1  # one header, not one per run...
         assert text.count(" - memory log, continued: a new run began ") == 1  # ...a marker
 
@@ -119,7 +121,7 @@ def test_sigkill_while_waiting_on_a_slow_model(tmp_path) -> None:
             log_dir = tmp_path / f"model{run}"
             proc = start(log_dir, "--base-url", server.base_url, "--llm-timeout", "5")
             kill_when(proc, log_dir, rng.randint(25_000, 45_000))
-            logs = check_log_dir(log_dir)
+            logs = check_log_dir(log_dir, killed=True)
             assert len(logs) == VILLAGERS
             talked += sum(e.startswith("### Conversation") for v in logs.values() for e in v)
         assert server.request_count > 50

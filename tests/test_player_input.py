@@ -206,9 +206,10 @@ def test_long_and_dirty_input_is_cut_and_cleaned_everywhere(tiny_content, tmp_pa
     player_line(requests[0], cleaned)
     entries = split_entries(log_text(sim, "Ada"))
     block = next(e for e in entries if e.startswith("### Conversation"))
+    # The log is markdown: the tags the player typed show as typed, never as HTML.
     assert block.splitlines()[2:] == [
         "- Ada: Hello there, Ada here.",
-        f"- Player: {cleaned}",
+        f"- Player: {cleaned.replace('<', '&lt;').replace('>', '&gt;')}",
         "- Ada: Hello.",
         "Ended by: Player",
     ]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from game.sim.directives import (
     says_then_ends,
 )
 from game.sim.pause import CONVERSATION, DIALOGUE
+from game.text import player_line
 from game.words import counted
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
@@ -52,16 +52,13 @@ INTERRUPTED = "an interruption"
 # How far (in tiles, diagonals included) a villager the window shows beside the player may
 # be in the world when Enter is pressed: the window draws a walker a step behind.
 REACH = 2
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Half a UTF-16 pair cannot be encoded for the model's request or written to a log.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_player_text(text: str) -> str:
-    """Strip control characters and lone surrogates, collapse whitespace, cap at
+    """Strip control characters and lone surrogates (half a UTF-16 pair cannot be encoded
+    for the model's request or written to a log), collapse whitespace, cap at
     :data:`MAX_INPUT` characters."""
-    text = " ".join(_CONTROL.sub(" ", _SURROGATE.sub("", text)).split())
-    return text[:MAX_INPUT]
+    return player_line(text, MAX_INPUT)
 
 
 @dataclass
@@ -88,7 +85,8 @@ class Conversation:
 
 
 class ConversationManager:
-    """Starts, runs and ends conversations; writes each transcript once to each NPC's log."""
+    """Starts, runs and ends conversations; writes each transcript once to each NPC's log,
+    a line at a time as it is said."""
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
@@ -210,8 +208,20 @@ class ConversationManager:
         self.sim.emit(m.EntityTurned(partner, b.facing))
         for name in conv.npcs:
             world.entities[name].activity = f"talking with {conv.other(name)}"
+            x, y = conv.places[name]
+            self.sim.memory[name].begin(
+                f"### Conversation with {conv.other(name)} (Turn {conv.turn} at {x},{y})\n"
+                f"Initiated by: {conv.initiator}"
+            )
         self.sim.emit(m.ConversationStarted(conv.id, initiator, partner, conv.with_player))
         return conv
+
+    def _said(self, conv: Conversation, speaker: str, text: str) -> None:
+        """``speaker`` said ``text`` in ``conv``: into its history, and at once into the
+        log of each villager in it, so a run killed mid-talk keeps what was said."""
+        conv.history.append((speaker, text))
+        for name in conv.npcs:
+            self.sim.memory[name].add(f"- {speaker}: {text}")
 
     async def start_from_directive(self, initiator: str, target_name: str, opening: str) -> None:
         """``start_conversation_with(target, opening)``: checked, then run (or skipped)."""
@@ -302,7 +312,7 @@ class ConversationManager:
 
     async def _line(self, conv: Conversation, speaker: str, text: str) -> None:
         """Say one line of a conversation, then give people time to read it."""
-        conv.history.append((speaker, text))
+        self._said(conv, speaker, text)
         self.sim.emit(m.Spoke(speaker, text, self.sim.turn, conv.id))
         self.sim.act_line(speaker, f'"{text}"')
         if conv.with_player and speaker != PLAYER_NAME and self.dialogue_id == conv.id:
@@ -362,6 +372,26 @@ class ConversationManager:
                 f"{as_shown(reply.text)}; ending it"
             )
         log.debug("%s replied in %.2f s", speaker, time.monotonic() - started)
+        if answer is None:
+            outcome, taken = "no say() or end_conversation(): the talk ends", []
+        else:
+            taken = [answer.render()]
+            if spoken:
+                outcome = "plain words, taken as said"
+            elif conv.leaving == speaker:
+                outcome = "said a last line and ended the talk"
+                taken.append("end_conversation()")
+            else:
+                outcome = "said" if isinstance(answer, Say) else "ended the talk"
+        sim.keep_reply(
+            speaker,
+            "conversation",
+            reply,
+            outcome=outcome,
+            taken=taken,
+            warnings=list(warnings),
+            partner=partner,
+        )
         return answer
 
     # ---- the player ---------------------------------------------------------------
@@ -436,7 +466,7 @@ class ConversationManager:
         lines = self.sim.npcs[npc].spec.lines.greetings
         # One line, like every other line said: a line break would split the transcript.
         greeting = clean_text(lines[(self.sim.turn + conv.id) % len(lines)]) or "Hello."
-        conv.history.append((npc, greeting))
+        self._said(conv, npc, greeting)
         self.sim.emit(m.Spoke(npc, greeting, self.sim.turn, conv.id))
         self.sim.emit(m.DialogueMessage(conv.id, npc, greeting, False))
 
@@ -445,7 +475,7 @@ class ConversationManager:
         conv = self._open(npc, PLAYER_NAME)
         self.dialogue_id = conv.id
         self.sim.act_line(npc, "turns to talk with the player")
-        conv.history.append((npc, opening))
+        self._said(conv, npc, opening)
         self.sim.emit(m.Spoke(npc, opening, self.sim.turn, conv.id))
         self.sim.emit(m.DialogueOpened(conv.id, npc))
         self.sim.emit(m.DialogueMessage(conv.id, npc, opening, False))
@@ -457,7 +487,7 @@ class ConversationManager:
         text = clean_player_text(text)
         if not text:
             return
-        conv.history.append((PLAYER_NAME, text))
+        self._said(conv, PLAYER_NAME, text)
         npc = conv.other(PLAYER_NAME)
         if conv.reply_task is not None and not conv.reply_task.done():
             conv.reply_task.cancel()
@@ -502,23 +532,15 @@ class ConversationManager:
     # ---- ending -------------------------------------------------------------------
 
     def _finish(self, conv: Conversation) -> None:
-        """Write the transcript once to each NPC's log; set the cooldown; announce the end.
-        A villager the player waits for then turns to the player."""
+        """End the transcript in each NPC's log (its lines are there already, written as
+        they were said); set the cooldown; announce the end. A villager the player waits
+        for then turns to the player."""
         if self.open.get(conv.id) is not conv:
             return
         del self.open[conv.id]
         ended_by = conv.ended_by or INTERRUPTED
-        if conv.history:
-            for name in conv.npcs:
-                other = conv.other(name)
-                x, y = conv.places[name]
-                lines = [
-                    f"### Conversation with {other} (Turn {conv.turn} at {x},{y})",
-                    f"Initiated by: {conv.initiator}",
-                    *(f"- {speaker}: {line}" for speaker, line in conv.history),
-                    f"Ended by: {ended_by}",
-                ]
-                self.sim.memory[name].append("\n".join(lines))
+        for name in conv.npcs:
+            self.sim.memory[name].end(f"Ended by: {ended_by}")
         self.last_talked[frozenset({conv.initiator, conv.partner})] = self.sim.turn
         self._talked_with.setdefault(conv.initiator, {})[conv.partner] = self.sim.turn
         self._talked_with.setdefault(conv.partner, {})[conv.initiator] = self.sim.turn

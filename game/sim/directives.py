@@ -57,6 +57,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar, TypeAlias, TypeVar
 
+from game.text import cut, one_line
+
 __all__ = [
     "MAX_MESSAGE_CHARS",
     "MAX_TARGET_CHARS",
@@ -89,26 +91,16 @@ MAX_WARNINGS = 20
 """Line warnings kept per answer; any more are summarised in one extra warning."""
 
 _SHOWN_LINE_CHARS = 80
-_ELLIPSIS = "…"
 
 # ---- text helpers -------------------------------------------------------------------
 
-# Control characters that are not whitespace (whitespace ones become spaces), and lone
-# surrogates, which cannot even be written to a UTF-8 log.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+# What a message may contain and how it is cut are decided in game.text, for all who
+# keep or show such text. clean_text drops control characters (whitespace ones become
+# spaces) and lone surrogates, which cannot even be written to a UTF-8 log.
+clean_text = one_line
+_truncate = cut
 
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’"}
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters and collapse every run of whitespace to one space."""
-    return " ".join(_CONTROL.sub("", text).split())
-
-
-def _truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + _ELLIPSIS
 
 
 def as_shown(text: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from game.brains.base import SERVER_DOWN, BrainError, DecisionRequest, Usage
+from game.brains.offline import OfflineBrain
 from game.brains.usage import UsageMeter
 from game.sim import messages as m
 from game.sim.conversation import SHUTDOWN, ConversationManager
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from game.brains.base import Brain, BrainReply
     from game.content.loader import Content
     from game.content.models import NpcSpec
-    from game.sim.directives import Directive
+    from game.sim.directives import Directive, ParseResult
 
 log = logging.getLogger("hamlet.sim")
 
@@ -134,7 +135,9 @@ class Simulation:
         self.world: World = build_world(content, with_player=config.with_player)
         self.npcs = {spec.name: NpcState(spec) for spec in content.npcs}
         self.order = [spec.name for spec in content.npcs]
-        self.memory = MemoryBook(config.log_dir, self.order)
+        # What a model answered is kept (replies.jsonl); the offline brain's own script is not.
+        keep_replies = not isinstance(brain, OfflineBrain)
+        self.memory = MemoryBook(config.log_dir, self.order, keep_replies=keep_replies)
         self.usage = UsageMeter(model)
         self.gate = PauseGate(self._pause_changed)
         self.turn = 0  # the turn under way, or the last one played
@@ -352,6 +355,54 @@ class Simulation:
 
     def _parse(self, name: str, reply: BrainReply) -> tuple[Directive, ...]:
         result = parse_directives(reply.text, who=name, limit=MAX_DIRECTIVES)
+        directives = self._read_decision(name, reply, result)
+        self.keep_reply(
+            name,
+            "decision",
+            reply,
+            outcome=(
+                "acted" if directives
+                else "waited: " + (self.npcs[name].why_idle or "nothing to do")
+            ),
+            taken=[d.render() for d in directives],
+            warnings=list(result.warnings),
+        )
+        return directives
+
+    def keep_reply(
+        self,
+        name: str,
+        kind: str,
+        reply: BrainReply,
+        *,
+        outcome: str,
+        taken: list[str],
+        warnings: list[str],
+        partner: str | None = None,
+    ) -> None:
+        """Keep a model's reply in replies.jsonl with what was made of it."""
+        replies = self.memory.replies
+        if replies is None:
+            return
+        try:
+            replies.record(
+                turn=self.turn,
+                villager=name,
+                kind=kind,
+                reply=reply.text,
+                outcome=outcome,
+                taken=taken,
+                warnings=warnings,
+                partner=partner,
+                tokens=(reply.usage.prompt_tokens, reply.usage.completion_tokens),
+            )
+        except (OSError, TypeError, ValueError) as exc:  # a full disk must not stop a turn
+            log.warning("could not keep %s's reply in replies.jsonl: %s", name, exc)
+
+    def _read_decision(
+        self, name: str, reply: BrainReply, result: ParseResult
+    ) -> tuple[Directive, ...]:
+        """The directives to act on from ``result``, warning about what is wrong."""
         for warning in result.warnings:
             self.warn(warning)
         if not result.directives:

@@ -14,6 +14,7 @@ from pygame_gui.elements import UIWindow
 
 from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
+from game.stopping import as_flag
 from game.ui.actors import Actors
 from game.ui.bubbles import (
     BORDER,
@@ -467,30 +468,39 @@ def run_game(
     worker = SimWorker(
         lambda emit: Simulation(content, brain, config, emit, model=model), args.turns
     )
-    start_pygame()
-    pygame.display.set_caption(f"Hamlet - {content.map.name}")
-    pygame.display.set_mode(args.window)
+    # Ctrl+C, kill (SIGTERM) and a closed terminal (SIGHUP) end the game as Escape does:
+    # the loop stops between frames, the worker writes the talk under way and flushes the
+    # logs. Not a KeyboardInterrupt from wherever the main thread was (clock.tick).
+    with as_flag() as stops:
+        start_pygame()
+        pygame.display.set_caption(f"Hamlet - {content.map.name}")
+        pygame.display.set_mode(args.window)
+        try:
+            worker.start()
+            game = Game(content, worker, brain.label, args.window)
+            settle_after_startup()
+            clock = pygame.time.Clock()
+            dt = 0.0
+            once = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "1"
+            while stops.signum is None:
+                started = time.perf_counter()
+                if not game.frame(dt):
+                    break
+                work = time.perf_counter() - started
+                pygame.display.flip()
+                if once:  # the startup benchmark: when did the first frame show?
+                    print(f"first frame at {time.time():.6f}", flush=True)
+                    break
+                dt = min(clock.tick(60) / 1000.0, 0.1)
+                game.meter.record(dt, work)
+        finally:
+            worker.stop(timeout=1.5)
+            pygame.quit()
+            unsettle()
     try:
-        worker.start()
-        game = Game(content, worker, brain.label, args.window)
-        settle_after_startup()
-        clock = pygame.time.Clock()
-        dt = 0.0
-        once = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "1"
-        while True:
-            started = time.perf_counter()
-            if not game.frame(dt):
-                break
-            work = time.perf_counter() - started
-            pygame.display.flip()
-            if once:  # the startup benchmark: when did the first frame show?
-                print(f"first frame at {time.time():.6f}", flush=True)
-                break
-            dt = min(clock.tick(60) / 1000.0, 0.1)
-            game.meter.record(dt, work)
-    finally:
-        worker.stop(timeout=1.5)
-        pygame.quit()
-        unsettle()
-    print(f"Logs: {log_dir}")
-    return 0
+        if stops.signum is not None:
+            print(f"Interrupted ({stops.name}).")
+        print(f"Logs: {log_dir}", flush=True)
+    except OSError:  # stdout went with its terminal (SIGHUP): the logs are written anyway
+        pass
+    return 0 if stops.signum is None else stops.exit_code

@@ -9,13 +9,13 @@ the alpha of a cached per-pixel-alpha copy of it; ``draw`` only blits.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 import pygame
 
+from game.text import for_screen
 from game.ui.actors import Anchors
 
 PAD = 6  # between the outline and the text
@@ -35,9 +35,6 @@ OUTLINE = (52, 38, 32)
 TEXT = (40, 30, 26)
 KEY = (255, 0, 255)  # colour key: the transparent corners and the sides of the tail
 
-_DROP_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-
-
 class TextMeasurer(Protocol):
     """Anything with a ``size(text) -> (w, h)``: a pygame font or a pygame-gui font."""
 
@@ -45,21 +42,8 @@ class TextMeasurer(Protocol):
 
 
 def clean_text(text: str, *, keep_newlines: bool = False) -> str:
-    """Make model output safe to draw.
-
-    Tabs, carriage returns and (unless ``keep_newlines``) newlines become spaces; every other
-    control, format, surrogate or unassigned character is dropped. Runs of spaces collapse.
-    """
-    out: list[str] = []
-    for ch in text:
-        if ch == "\n" and keep_newlines:
-            out.append("\n")
-        elif ch in "\t\r\n\v\f":
-            out.append(" ")
-        elif unicodedata.category(ch) not in _DROP_CATEGORIES:
-            out.append(ch)
-    lines = (" ".join(line.split()) for line in "".join(out).split("\n"))
-    return "\n".join(lines).strip()
+    """Make model output safe to draw (see :func:`game.text.for_screen`)."""
+    return for_screen(text, keep_newlines=keep_newlines)
 
 
 def _break_word(font: TextMeasurer, word: str, max_width: int) -> list[str]:
