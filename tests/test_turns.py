@@ -193,6 +193,25 @@ def test_a_villager_standing_in_a_doorway_steps_out_of_the_way(tmp_path) -> None
     assert sim.world.check_invariants() == []
 
 
+def test_one_who_steps_aside_after_its_turn_remembers_it_in_the_next(tmp_path) -> None:
+    """Ada, in the door, has acted (and her turn 1 entry is written) when Cora, inside,
+    walks out: Ada's stepping aside goes in her turn 2 entry, said to be after turn 1,
+    and no second turn 1 entry is written (even when the game stops right after)."""
+    spawns = {"Ada": (4, 3), "Cora": (3, 3)}
+    content = load_content(*write_village(tmp_path / "v", spawns))
+    with LLMServer(by_npc({"Ada": "wait()", "Cora": "move_to(6, 3)"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
+        run(sim, 2)
+    assert sim.world.entities["Cora"].pos == (6, 3)
+    log = log_text(sim, "Ada")
+    assert log.count("## Turn 1 ") == 1
+    assert "- After my turn 1, stepped out of the way to let Cora by." in log.split("## Turn 2")[1]
+    with LLMServer(by_npc({"Ada": "wait()", "Cora": "move_to(6, 3)"})) as server:
+        sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path / "once")
+        run(sim, 1)
+    assert log_text(sim, "Ada").count("## Turn 1 ") == 1
+
+
 def test_nobody_stands_in_a_door_for_turns_on_end_in_willowmere(tmp_path) -> None:
     """The shipped village, 150 turns on the offline brain: nobody is refused a way by the
     same villager standing in a door on three turns running (it was twelve turns)."""

@@ -110,6 +110,7 @@ class NpcState:
     # While it acts: where it started the turn and what it had heard, for the turn's entry.
     entry: tuple[Pos, list[str]] | None = None
     why_idle: str = ""  # why it has nothing to do this turn, when its brain gave it nothing
+    wrote: int = 0  # the turn whose entry it last wrote to its memory log
     # Whom it could start a conversation with when it made up its mind this turn: a talk
     # refused later is then the world moving on (they walked off, or talked with someone
     # else first), not its brain asking for what it was never offered.
@@ -501,6 +502,7 @@ class Simulation:
             lines.append(f"- Heard {line}")
         state.notes = []
         state.seen = ()
+        state.wrote = self.turn
         self.memory[name].append("\n".join(lines))
 
     # ---- acting -----------------------------------------------------------------------
@@ -607,7 +609,11 @@ class Simulation:
         for step in reversed(steps):
             world.step_to(other, step)
             self.emit(m.EntityMoved(other, entity.pos, entity.facing, self.config.step_time))
-        self.note(other, f"- Stepped out of the way to let {walker} by.")
+        if self.npcs[other].wrote == self.turn:  # its turn's entry is written: the next has it
+            self.note(other, f"- After my turn {self.turn}, stepped out of the way to let "
+                      f"{walker} by.")
+        else:
+            self.note(other, f"- Stepped out of the way to let {walker} by.")
         self.act_line(other, f"steps out of the way to let {walker} by")
         return True
 
@@ -809,8 +815,17 @@ class Simulation:
         try:
             self.conversations.abort(SHUTDOWN)
             for name, state in self.npcs.items():
-                if state.notes:  # what happened since its last entry is not lost
-                    self._write_turn_entry(name, self.world.entities[name].pos, [])
+                if not state.notes:
+                    continue
+                if state.wrote == self.turn:
+                    # Notes after its own entry of the last turn (it stepped aside for a
+                    # later walker), kept for the next entry, which will not come: a second
+                    # entry for one turn would read as two turns. hamlet.log keeps them.
+                    log.info("turn %d: %s, after its entry: %s", self.turn, name, state.notes)
+                    state.notes = []
+                    continue
+                # A turn cut short: what happened since its last entry is not lost.
+                self._write_turn_entry(name, self.world.entities[name].pos, [])
             await asyncio.wait_for(self.brain.aclose(), timeout=1.0)
         except (Exception, asyncio.CancelledError):  # noqa: BLE001
             log.debug("brain close failed after %.2f s", time.monotonic() - started)
