@@ -29,6 +29,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import json  # noqa: E402
 import math  # noqa: E402
 import random  # noqa: E402
+import re  # noqa: E402
 import time  # noqa: E402
 from collections import Counter, deque  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -272,17 +273,15 @@ class Player:
         self.unasked = 0  # boxes a villager opened on the player, closed to walk on
         self.mark = 0  # how many events the game had applied when Enter was last pressed
 
-    def others(self, but: str = PLAYER_NAME) -> list[str]:
-        return [n for n in self.game.actors.by_name if n not in (PLAYER_NAME, but)]
+    def others(self) -> list[str]:
+        return [name for name in self.game.actors.by_name if name != PLAYER_NAME]
 
-    def blocked(self, but: str = "") -> set[Pos]:
+    def blocked(self) -> set[Pos]:
         """Tiles the player cannot walk onto now: where each villager is drawn, and where
         the world has it (ahead of the drawing while it walks)."""
         tiles: set[Pos] = set()
         for name in self.others():
-            if name != but:
-                actor = self.run.actor(name)
-                tiles.update((self.run.shown(name), actor.tile))
+            tiles.update((self.run.shown(name), self.run.actor(name).tile))
         return tiles
 
     def reachable(self) -> list[str]:
@@ -443,6 +442,7 @@ class Played:
     paused: dict[str, float]  # seconds: total / villagers / box
     nobody: int  # tries skipped: no villager could be reached at all
     unasked: int  # boxes villagers opened on the player, closed to walk on
+    villagers: tuple[str, ...]
 
 
 def plan(quick: bool) -> Plan:
@@ -457,8 +457,9 @@ def play(the_plan: Plan, content: Content | None = None) -> Played:
 
     tries: list[Try] = []
     nobody = 0
+    content = content or real_content()
     with scratch_logs() as log_dir:
-        run = WatchedGame(content or real_content(), log_dir)
+        run = WatchedGame(content, log_dir)
         try:
             player = Player(run, SEED)
             for number in range(1, the_plan.tries + 1):
@@ -470,7 +471,16 @@ def play(the_plan: Plan, content: Content | None = None) -> Played:
                     tries.append(attempt)
         finally:
             run.close()
-    return Played(tries, run.seconds, run.paused, nobody, player.unasked)
+    villagers = tuple(npc.name for npc in content.npcs)
+    return Played(tries, run.seconds, run.paused, nobody, player.unasked, villagers)
+
+
+def _kind(reason: str, villagers: tuple[str, ...]) -> str:
+    """A failure's reason with the villagers' names taken out, so that one cause is
+    counted once ("X and Y are talking"), whoever it befell; the log keeps the names."""
+    for name in villagers:
+        reason = re.sub(rf"\b{re.escape(name)}\b", "<villager>", reason)
+    return reason
 
 
 def _percent(part: float, whole: float) -> float:
@@ -483,7 +493,7 @@ def figures(played: Played) -> list[Figure]:
     opened = [t for t in reached if t.outcome in ("opened", "waiting")]
     waits = [t for t in opened if t.outcome == "waiting"]
     failed = [t for t in reached if t.outcome == "failed"]
-    why = Counter(t.reason for t in failed)
+    why = Counter(_kind(t.reason, played.villagers) for t in failed)
     share = len(opened) / len(reached) if reached else math.nan
     measured = f"{len(opened)}/{len(reached)} = {_percent(len(opened), len(reached)):.0f}%"
     measured += f", {len(waits)} of them waiting"
