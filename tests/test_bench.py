@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,16 @@ FIGURES = (
     "context errors after turn 1, 1,024-token server that says it nowhere",
     "startup to first frame",
     "peak memory (RSS)",
+    "Enter next to a villager opens the box (N tries)",
+    "tries where the player could not reach the villager",
+    "share of time turns paused: total / villagers talking / player's box",
 )
+CATCH_TRIES = 3  # the catch benchmark's quick run: three tries at walking up and pressing Enter
+
+
+def _named(name: str) -> str:
+    """A figure's name without the count it carries ("(3 tries)" reads "(N tries)")."""
+    return re.sub(r"\(\d+ tries\)", "(N tries)", name)
 
 
 def test_quick_benchmark_run_reports_every_figure(tmp_path: Path) -> None:
@@ -50,10 +60,21 @@ def test_quick_benchmark_run_reports_every_figure(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(out.read_text())
     assert report["errors"] == {}
-    names = [figure["name"] for figure in report["figures"]]
+    names = [_named(figure["name"]) for figure in report["figures"]]
     assert sorted(names) == sorted(FIGURES)
     for figure in report["figures"]:
         assert figure["ok"] in (True, False, None)
         assert figure["measured"] and figure["target"] and figure["values"]
     for name in FIGURES:  # the table on stdout lists them all too
-        assert name in result.stdout
+        assert name in _named(result.stdout)
+    # The catch run played every try: it walked up to a villager and pressed Enter, or
+    # says it could not get there.
+    by_name = {_named(figure["name"]): figure["values"] for figure in report["figures"]}
+    opened = by_name["Enter next to a villager opens the box (N tries)"]
+    reach = by_name["tries where the player could not reach the villager"]
+    assert opened["opened"] + opened["failed"] == opened["tries"]
+    assert opened["tries"] + reach["unreached"] + reach["nobody_reachable"] == CATCH_TRIES
+    paused = by_name["share of time turns paused: total / villagers talking / player's box"]
+    assert 0 <= paused["paused_s"] <= paused["seconds"]
+    if opened["opened"]:  # an open box holds the turns until Escape closes it
+        assert paused["players_box_s"] > 0

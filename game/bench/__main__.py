@@ -4,6 +4,7 @@
     python -m game.bench --quick         # a short run that checks the suite works (CI)
     python -m game.bench --json out.json # also write the results as JSON
     python -m game.bench --only sim_scale prompt_size
+    python -m game.bench --only catch --catch-minutes 3   # a shorter real-time catch run
 
 Exits 1 if a benchmark could not run; a figure missing its target is reported, not fatal.
 """
@@ -32,6 +33,7 @@ BENCHMARKS = (
     "sim_scale",
     "context",
     "startup",
+    "catch",
 )
 # Each group runs in a fresh process, so that one benchmark's heap and threads cannot
 # slow the next; frame_llm compares itself with frame_busy's idle frames, so they share.
@@ -43,6 +45,7 @@ GROUPS = (
     ("sim_scale",),
     ("context",),
     ("startup",),
+    ("catch",),  # ten minutes of real time at the game's own pace (--catch-minutes)
 )
 
 
@@ -51,6 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="few samples, small sizes (< ~60 s)")
     p.add_argument("--json", type=Path, metavar="PATH", help="write the results here as JSON")
     p.add_argument("--only", nargs="+", choices=BENCHMARKS, metavar="NAME", help="run just these")
+    p.add_argument(
+        "--catch-minutes",
+        type=float,
+        metavar="N",
+        help="length of the catch benchmark's real-time run (default 10)",
+    )
     p.add_argument("--child", nargs="+", choices=BENCHMARKS, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -103,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         figures, errors = run_here(args.child, args.quick)
         print(json.dumps({"figures": [f.as_json() for f in figures], "errors": errors}))
         return 0
+    if args.catch_minutes is not None:  # the child process reads it (see game.bench.catch)
+        os.environ["HAMLET_BENCH_CATCH_MINUTES"] = str(args.catch_minutes)
     wanted = set(args.only or BENCHMARKS)
     started = time.perf_counter()
     figures = []
