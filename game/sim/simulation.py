@@ -110,7 +110,7 @@ class NpcState:
     # While it acts: where it started the turn and what it had heard, for the turn's entry.
     entry: tuple[Pos, list[str]] | None = None
     why_idle: str = ""  # why it has nothing to do this turn, when its brain gave it nothing
-    wrote: int = 0  # the turn whose entry it last wrote to its memory log
+    wrote: int = -1  # the turn whose entry it last wrote to its memory log (-1: none yet)
     # Whom it could start a conversation with when it made up its mind this turn: a talk
     # refused later is then the world moving on (they walked off, or talked with someone
     # else first), not its brain asking for what it was never offered.
