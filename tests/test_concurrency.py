@@ -114,9 +114,9 @@ def test_a_timeout_halves_it_once_for_the_calls_that_were_out_together() -> None
         assert limit.done(sent, 30.0, "timeout") is None
     assert limit.limit == 4
     again = limit.sent(1)
-    assert limit.done(again, 30.0, "timeout (no answer within 30 s)") == Change(4, 2, (
-        "a call failed (timeout (no answer within 30 s))"
-    ))
+    assert limit.done(again, 30.0, "timeout (no answer within 30 s)") == Change(
+        4, 2, ("a call failed (timeout (no answer within 30 s))")
+    )
 
 
 def test_too_many_requests_counts_as_too_much_but_other_failures_do_not() -> None:

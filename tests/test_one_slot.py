@@ -76,8 +76,9 @@ def test_a_server_without_one_slot_has_no_slot() -> None:
 
 
 def test_adapting_settles_at_one_on_a_one_slot_server_with_no_timeouts(
-    real_content, tmp_path
+    real_content, tmp_path, caplog
 ) -> None:
+    caplog.set_level("INFO", logger="hamlet.sim")
     with LLMServer(waits, one_slot=SLOT) as server:
         brain = loopback_brain(server.base_url, timeout=TIMEOUT)
         sim, rec = make_sim(real_content, brain, tmp_path, **adapting())
@@ -88,6 +89,9 @@ def test_adapting_settles_at_one_on_a_one_slot_server_with_no_timeouts(
     assert all(e.adapting for e in rec.of(m.CallsAtOnce))
     assert sim.concurrency == 1
     assert sim.usage.failures == 0 and not [w for w in sim.warnings if "timeout" in w]
+    said = [r.getMessage() for r in caplog.records if "calls at once" in r.getMessage()]
+    assert len(said) == 1  # hamlet.log says when and why
+    assert "calls at once 2 -> 1: latency grew with the calls in flight" in said[0]
 
 
 def test_where_a_fixed_four_times_out_on_the_same_server(real_content, tmp_path) -> None:
@@ -100,17 +104,6 @@ def test_where_a_fixed_four_times_out_on_the_same_server(real_content, tmp_path)
     assert sim.usage.failures > 0
     assert any("brain failed (timeout" in w for w in sim.warnings)
     assert [(e.limit, e.adapting) for e in rec.of(m.CallsAtOnce)] == [(4, False)]
-
-
-def test_a_change_of_the_limit_is_logged_with_why(real_content, tmp_path, caplog) -> None:
-    caplog.set_level("INFO", logger="hamlet.sim")
-    with LLMServer(waits, one_slot=SLOT) as server:
-        brain = loopback_brain(server.base_url, timeout=TIMEOUT)
-        sim, _ = make_sim(real_content, brain, tmp_path, **adapting())
-        run(sim, 6, timeout=60)
-    lines = [r.getMessage() for r in caplog.records if "calls at once" in r.getMessage()]
-    assert len(lines) == 1
-    assert "calls at once 2 -> 1: latency grew with the calls in flight" in lines[0]
 
 
 def test_adapting_rises_on_a_server_that_answers_in_parallel(real_content, tmp_path) -> None:
@@ -150,8 +143,14 @@ def test_concurrency_flag_fixes_it_and_without_it_it_adapts(tmp_path) -> None:
 
     with LLMServer(lambda request: Reply(content="wait()", delay=0.2)) as server:
         fixed = headless(
-            "--turns", "2", "--base-url", server.base_url, "--concurrency", "3",
-            "--log-dir", str(tmp_path / "fixed"),
+            "--turns",
+            "2",
+            "--base-url",
+            server.base_url,
+            "--concurrency",
+            "3",
+            "--log-dir",
+            str(tmp_path / "fixed"),
         )
         assert server.max_in_flight == 3  # not more, though eight villagers think each turn
     assert fixed.returncode == 0, fixed.stderr
@@ -198,8 +197,11 @@ def test_where_adapting_starts_depends_on_the_server(url, start, most) -> None:
 def test_f3_shows_how_many_calls_go_at_once_as_it_changes(tiny_content, tmp_path) -> None:
     with LLMServer(waits, one_slot=SLOT) as server:
         harness = Harness(
-            tiny_content, loopback_brain(server.base_url, timeout=5), tmp_path,
-            turn_interval=0.0, **adapting(),
+            tiny_content,
+            loopback_brain(server.base_url, timeout=5),
+            tmp_path,
+            turn_interval=0.0,
+            **adapting(),
         )
         try:
             game = harness.game

@@ -26,9 +26,12 @@ Between "helps" and "does not help" lies a margin in which the limit holds: mode
 latencies vary from call to call (and the first calls of a run wait for the connection,
 perhaps for the server to load its model), and a few calls must not swing it either way.
 Each decision is taken on calls sent under the current limit: what calls sent before a
-change show was answered by it. What a number
-showed is forgotten after ``remember`` answers, so the limit tries higher again now and
-then (the server may have been busy with someone else's work).
+change show was answered by it. What a number showed is forgotten after ``remember``
+answers, so the limit tries higher again now and then (the server may have been busy
+with someone else's work).
+
+Calls sent together at a turn's start go ``SPACING`` apart, so that they reach a one-slot
+server in the order sent: the number in flight at sending is then the place in its queue.
 """
 
 from __future__ import annotations
@@ -47,14 +50,13 @@ SAMPLES = 5  # latencies kept per number in flight; their median is its latency
 # Latencies a number in flight needs before it is compared with another: three, whose
 # median one odd call cannot sway.
 JUDGE_AFTER = 3
-# With n in flight against the ``low`` est number seen, latency grown by (n / low) ** power:
-# a one-slot server's grows by the whole ratio (power 1), a parallel server's not at all.
+# With n in flight against the lowest number seen, ``low``, latency grown by (n / low) **
+# power: a one-slot server's grows by the whole ratio (power 1), a parallel one's not at all.
 HELPS_BELOW = 0.5  # grown by less than the square root: more at once gets more done
 FUTILE_ABOVE = 0.75  # grown by more: it does not, or too little to be worth the wait
 #: Error kinds that mean the server has more than it can take.
 OVERLOADED = ("timeout", "http 429")
-#: Seconds between calls sent together (at a turn's start): so that they reach a one-slot
-#: server in the order sent, and the number in flight at sending is the place in its queue.
+#: Seconds between calls sent together (see above): far more than they take to arrive.
 SPACING = 0.025
 
 
