@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 EXIT_BAD_CONTENT = 2
 EXIT_BAD_USAGE = 2
 EXIT_NO_DISPLAY = 2
+OFFLINE_CONCURRENCY = 4  # the offline brain answers at once: no server to adapt to
 
 
 def _window(text: str) -> tuple[int, int]:
@@ -128,8 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--concurrency",
         type=_positive(int, zero=False),
-        default=4,
-        help="decisions thought at once",
+        default=None,
+        metavar="N",
+        help="decisions asked of the model at once, fixed (default: adapts to what the "
+        "server can take, starting at 2 for a local server, 4 for a remote one)",
     )
     run.add_argument(
         "--turn-interval",
@@ -213,7 +216,7 @@ def _context_tokens(text: str) -> int:
 def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
     """The brain to use, a sentence saying which (for the console), and the model to price
     the tokens by: only OpenAI's own, as a local server's "gpt-4o-mini" costs nothing."""
-    from game.brains import PLACEHOLDER_KEY, PROVIDERS, OfflineBrain
+    from game.brains import PLACEHOLDER_KEY, OfflineBrain
 
     how = (
         "Set OPENAI_API_KEY, or pass --base-url URL or --provider ollama|lmstudio, "
@@ -221,9 +224,7 @@ def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
     )
     if args.offline:
         return OfflineBrain(args.seed), f"Using the offline brain (--offline). {how}", None
-    base_url = args.base_url or os.environ.get("OPENAI_BASE_URL") or None
-    if args.provider and not args.base_url:
-        base_url = PROVIDERS[args.provider] or base_url
+    base_url = _base_url(args)
     key = os.environ.get("OPENAI_API_KEY") or None
     if key is None and base_url is None:
         return OfflineBrain(args.seed), f"No model configured: using the offline brain. {how}", None
@@ -242,6 +243,37 @@ def choose_brain(args: argparse.Namespace) -> tuple[Brain, str, str | None]:
     host = urllib.parse.urlsplit(base_url).hostname if base_url else "api.openai.com"
     priced = model if host == "api.openai.com" else None
     return brain, f"Using the model {brain.label}.", priced
+
+
+def _base_url(args: argparse.Namespace) -> str | None:
+    """The model server's base URL from the flags and environment; None for OpenAI's own."""
+    from game.brains.providers import PROVIDERS
+
+    base_url = args.base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if args.provider and not args.base_url:
+        base_url = PROVIDERS[args.provider] or base_url
+    return base_url
+
+
+def settle_concurrency(args: argparse.Namespace, brain: Brain) -> str:
+    """Decide how many decisions are asked at once, on ``args`` (``concurrency``,
+    ``adapt_concurrency``, ``max_concurrency``); the words for the log.
+
+    ``--concurrency N`` fixes it. Without it a model's number adapts to its server,
+    starting from what suits that kind of server; the offline brain's stays fixed.
+    """
+    from game.brains import OfflineBrain
+    from game.brains.providers import calls_at_once
+
+    fixed = args.concurrency
+    if fixed is None and isinstance(brain, OfflineBrain):
+        fixed = OFFLINE_CONCURRENCY
+    if fixed is not None:
+        args.concurrency, args.adapt_concurrency, args.max_concurrency = fixed, False, fixed
+        return f"concurrency {fixed}"
+    start, most = calls_at_once(_base_url(args))
+    args.concurrency, args.adapt_concurrency, args.max_concurrency = start, True, most
+    return f"concurrency adapting from {start} (at most {most})"
 
 
 def _art_notes(content: Content) -> list[str]:
@@ -345,6 +377,7 @@ def _main(argv: list[str] | None) -> int:
         print(f"OPENAI_BASE_URL: {bad}", file=sys.stderr)
         return EXIT_BAD_USAGE
     brain, which, model = choose_brain(args)
+    concurrency = settle_concurrency(args, brain)
     print(which)
     log_dir = args.log_dir or default_log_dir()
     unwritable = _unwritable(log_dir, [npc.name for npc in content.npcs])
@@ -356,14 +389,14 @@ def _main(argv: list[str] | None) -> int:
     _log_to_file(log_dir)
     # Where this run's lines in hamlet.log begin (a folder may be used again), and what ran.
     logging.getLogger("hamlet").info(
-        "run began. %s Map %s, villagers from %s (%d); seed %d, concurrency %d, "
+        "run began. %s Map %s, villagers from %s (%d); seed %d, %s, "
         "max exchanges %d%s",
         which,
         args.map,
         args.npcs,
         len(content.npcs),
         args.seed,
-        args.concurrency,
+        concurrency,
         args.max_exchanges,
         ", headless" if args.headless else "",
     )

@@ -67,6 +67,8 @@ def headless_config(args: argparse.Namespace, log_dir: Path) -> SimConfig:
         log_dir=log_dir,
         seed=args.seed,
         concurrency=max(1, args.concurrency),
+        adapt_concurrency=args.adapt_concurrency,
+        max_concurrency=args.max_concurrency,
         turn_interval=interval,
         step_time=0.0,
         line_gap=0.0,

@@ -15,7 +15,9 @@ Each request takes the next scripted reply (FIFO, see :meth:`LLMServer.enqueue`)
 else asks the ``responder`` callable, else answers ``Reply(content="wait()")``.
 
 Only the standard library is used; every request is handled in its own daemon
-thread so a slow or hanging reply never blocks the others.
+thread so a slow or hanging reply never blocks the others — unless the server is made
+to answer one request at a time (``one_slot``, see :class:`_OneSlot`), as llama.cpp's
+server with one slot does.
 
 Retry headers: the installed client (openai 3.x) only honours a server-directed
 retry delay when it is strictly positive (``0 < delay <= 120`` s); a value of
@@ -495,7 +497,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(status, payload)
                 return
             body = owner._as_seen(body)
-            self._chat(body, owner._next_reply(body))
+            reply = owner._next_reply(body)
+            if owner._slot is not None and not owner._slot.serve(self._client_gone):
+                self._drop()  # the client gave up while it queued or was worked on
+                return
+            self._chat(body, reply)
         except Exception as exc:  # responder bug or client gone: report, don't kill the server
             if isinstance(exc, OSError) or owner.stopping:
                 self._drop()
@@ -654,9 +660,18 @@ class LLMServer:
             (see :meth:`enqueue`) is empty. May be replaced via the
             ``responder`` attribute at any time.
         quirks: how it behaves like one real server or another (:class:`Quirks`).
+        one_slot: answer chat completions one at a time, each holding the one
+            slot this many seconds (see :class:`_OneSlot`); None (the default)
+            answers them all at once.
     """
 
-    def __init__(self, responder: Responder | None = None, *, quirks: Quirks | None = None) -> None:
+    def __init__(
+        self,
+        responder: Responder | None = None,
+        *,
+        quirks: Quirks | None = None,
+        one_slot: float | None = None,
+    ) -> None:
         """Create a stopped server; call :meth:`start` or use ``with``."""
         self.responder: Responder | None = responder
         self.quirks = quirks or Quirks()
@@ -669,6 +684,7 @@ class LLMServer:
         self._max_in_flight = 0
         self._connections: set[socket.socket] = set()
         self._stop_event = threading.Event()
+        self._slot = None if one_slot is None else _OneSlot(one_slot, self._stop_event)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -777,6 +793,11 @@ class LLMServer:
             return len(self._script)
 
     @property
+    def slot(self) -> _OneSlot | None:
+        """The one slot in ``one_slot`` mode (its ``log`` and ``abandoned``), else None."""
+        return self._slot
+
+    @property
     def stopping(self) -> bool:
         """True once :meth:`stop` has been called."""
         return self._stop_event.is_set()
@@ -850,3 +871,49 @@ class LLMServer:
         if not isinstance(reply, Reply):
             return TypeError(f"responder returned {type(reply).__name__}, expected Reply")
         return reply
+
+
+# ---- one request at a time (issue 16, point 3) ----------------------------------------
+
+
+class _OneSlot:
+    """A server that works on one chat completion at a time, like llama.cpp's server
+    with one slot (or LM Studio, or Ollama with one parallel request).
+
+    Requests queue in the order they came and each holds the slot for ``seconds``. As on
+    those servers, a request whose client has given up (timed out, closed the connection)
+    still waits its turn and is worked on in full: only then is it dropped. So a client
+    that sends more than the server can take finds its later calls queued behind work
+    nobody wants. The scripted reply's own ``delay``, if any, follows outside the slot.
+    """
+
+    def __init__(self, seconds: float, stop: threading.Event) -> None:
+        if not (seconds >= 0 and math.isfinite(seconds)):
+            raise ValueError(f"one_slot must be a finite number >= 0, got {seconds!r}")
+        self.seconds = seconds
+        self._stop = stop
+        self._turns = threading.Condition()
+        self._next_ticket = 0  # handed to the next request to come
+        self._serving = 0  # the ticket whose turn it is
+        self.log: list[tuple[int, bool]] = []  # (ticket, client gone by the end), in order
+
+    def serve(self, client_gone: Callable[[], bool]) -> bool:
+        """Wait for the slot, hold it ``seconds``; whether the client is still there."""
+        with self._turns:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while self._serving != ticket and not self._stop.is_set():
+                self._turns.wait(_POLL)
+        self._stop.wait(self.seconds)  # not cut short by the client going: it is not noticed
+        gone = client_gone() or self._stop.is_set()
+        with self._turns:
+            self.log.append((ticket, gone))
+            self._serving += 1
+            self._turns.notify_all()
+        return not gone
+
+    @property
+    def abandoned(self) -> int:
+        """Requests worked on in full for a client that had gone."""
+        with self._turns:
+            return sum(1 for _, gone in self.log if gone)

@@ -21,6 +21,8 @@ FIGURES = (
     "frame time under LLM load: slowest frame",
     "turn thinking, 25 villagers, concurrency 8",
     "turn thinking, 25 villagers, one at a time",
+    "one-slot server, 8 villagers: adaptive turn time vs best fixed concurrency",
+    "one-slot server, 8 villagers: timeouts with adaptive concurrency",
     "decision prompt, crowded village square",
     "decision prompt, 10 villagers in a crowd",
     "decision prompt, 100 villagers in a crowd",

@@ -322,6 +322,8 @@ def test_closing_the_window_quits_within_a_second(tiny_content, tmp_path) -> Non
         args = SimpleNamespace(
             seed=0,
             concurrency=4,
+            adapt_concurrency=False,
+            max_concurrency=4,
             turn_interval=0.1,
             linger=2.5,
             max_exchanges=6,

@@ -241,7 +241,7 @@ def test_headless_says_once_why_the_model_fails_and_exits_3_when_nothing_worked(
     assert "brain failed (http 500: " in log  # the server's own words, in the log too
     # Each run's lines begin with what ran; warnings say which turn they were in.
     assert "INFO hamlet: run began. Using the model gpt-4o-mini @ 127.0.0.1:" in log
-    assert "seed 0, concurrency 4, max exchanges 6, headless" in log
+    assert "seed 0, concurrency adapting from 2 (at most 8), max exchanges 6, headless" in log
     assert re.search(r"WARNING hamlet\.sim: turn 1: \w+: brain failed", log), log
 
 

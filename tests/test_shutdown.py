@@ -87,8 +87,11 @@ def interrupt(proc: subprocess.Popen[str], server: LLMServer) -> tuple[float, st
 def test_ctrl_c_in_headless_mode_with_calls_in_flight(tmp_path) -> None:
     log_dir = tmp_path / "logs"
     with LLMServer(hang_after(16, fail_fast=frozenset({"Bram"}))) as server:
-        # no client retries: Bram's one failed call is over before Odile's call is made
-        proc = start_headless(log_dir, server.base_url, "--llm-retries", "0")
+        # no client retries: Bram's one failed call is over before Odile's call is made;
+        # four at once, fixed (a local server's would otherwise start at two and adapt)
+        proc = start_headless(
+            log_dir, server.base_url, "--llm-retries", "0", "--concurrency", "4"
+        )
         # Two turns answered; in turn 3 Bram's call fails at once (he will have a note
         # to write), while four others (the concurrency) hang on the server.
         wait_for(lambda: server.in_flight >= 4 and server.request_count >= 21, 30, "calls")

@@ -45,7 +45,9 @@ class Harness:
 
     def frames(self, n: int = 1) -> None:
         for _ in range(n):
+            started = time.perf_counter()
             self.game.frame(FRAME)
+            self.game.meter.record(FRAME, time.perf_counter() - started)  # as run_game does
             time.sleep(0.002)
 
     def until(self, check: Callable[[], bool], timeout: float = 5.0) -> bool:

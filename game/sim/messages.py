@@ -175,6 +175,17 @@ class UsageUpdated(NamedTuple):
     cost_usd: float | None
 
 
+class CallsAtOnce(NamedTuple):
+    """How many decisions are asked of the model at once now; ``adapting`` when the number
+    follows what the server can take, rather than fixed (``--concurrency``, offline)."""
+
+    limit: int
+    adapting: bool
+
+    def text(self) -> str:
+        return f"calls at once: {self.limit}{' (adapting)' if self.adapting else ''}"
+
+
 class Notice(NamedTuple):
     """A short hint for the player, such as "Nobody to talk to"."""
 
@@ -205,6 +216,7 @@ Event = (
     | DialogueMessage
     | DialogueEnded
     | UsageUpdated
+    | CallsAtOnce
     | Notice
     | Acted
 )

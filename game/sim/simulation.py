@@ -19,6 +19,7 @@ from game.brains.base import SERVER_DOWN, BrainError, DecisionRequest, Usage
 from game.brains.offline import OfflineBrain
 from game.brains.usage import UsageMeter
 from game.sim import messages as m
+from game.sim.concurrency import REMEMBER, AdaptiveLimit, CallGate
 from game.sim.conversation import SHUTDOWN, ConversationManager
 from game.sim.directives import (
     EndConversation,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from game.brains.base import Brain, BrainReply
     from game.content.loader import Content
     from game.content.models import NpcSpec
+    from game.sim.concurrency import Sent
     from game.sim.directives import Directive, ParseResult
 
 log = logging.getLogger("hamlet.sim")
@@ -68,7 +70,11 @@ class SimConfig:
 
     log_dir: Path
     seed: int = 0
-    concurrency: int = 4
+    concurrency: int = 4  # decisions asked of the brain at once; where adapting starts
+    # Let the number follow what the model server can take (game/sim/concurrency.py), up
+    # to ``max_concurrency``; else it stays fixed (the offline brain's, and --concurrency).
+    adapt_concurrency: bool = False
+    max_concurrency: int = 8
     turn_interval: float = 1.5
     step_time: float = 0.22  # per tile walked
     line_gap: float = 1.2  # minimum pause after a conversation line...
@@ -153,6 +159,18 @@ class Simulation:
         self._walking: set[str] = set()  # villagers in the middle of a walk
         self._halted: set[str] = set()  # ...of whom these stop at their next step
         self._linger_until: dict[str, float] = {}  # monotonic time each may walk off again
+        # A turn's first calls are what the limit measures a server by, and it remembers
+        # them for some turns: so for as many answers as some turns of a big village have.
+        # More calls at once than villagers would never be sent.
+        self.calls_at_once: AdaptiveLimit | None = (
+            AdaptiveLimit(
+                config.concurrency,
+                max(1, min(config.max_concurrency, len(self.order))),
+                remember=max(REMEMBER, 8 * len(self.order)),
+            )
+            if config.adapt_concurrency
+            else None
+        )
 
     # ---- events and bookkeeping -----------------------------------------------------
 
@@ -232,6 +250,13 @@ class Simulation:
             self.emit(m.EntityPlaced(entity.name, entity.pos, entity.facing))
         self.emit(m.PaceChanged(self.turn_interval))
         self.emit(m.PauseChanged(self.gate.paused, self.gate.reasons))
+        self.emit(m.CallsAtOnce(self.concurrency, self.calls_at_once is not None))
+
+    @property
+    def concurrency(self) -> int:
+        """Decisions asked of the brain at once, now."""
+        limit = self.calls_at_once
+        return limit.limit if limit is not None else max(1, self.config.concurrency)
 
     # ---- commands from the player -----------------------------------------------------
 
@@ -293,11 +318,15 @@ class Simulation:
         thoughts: dict[str, asyncio.Future[tuple[Directive, ...]]] = {
             name: loop.create_future() for name in self.order
         }
-        # ``concurrency`` thinkers share one queue of villagers, in turn order.
+        # Thinkers share one queue of villagers, in turn order: ``concurrency`` of them, or
+        # as many as the limit may rise to, held back by a gate to the limit of the moment.
         queue = iter(self.order)
+        limit = self.calls_at_once
+        gate = CallGate(limit) if limit is not None else None
+        most = limit.maximum if limit is not None else self.concurrency
         thinkers = [
-            asyncio.ensure_future(self._thinker(queue, thoughts))
-            for _ in range(min(max(1, self.config.concurrency), len(self.order)))
+            asyncio.ensure_future(self._thinker(queue, thoughts, gate))
+            for _ in range(min(most, len(self.order)))
         ]
         # Villagers start acting strictly in turn order, but one need not finish its walk
         # before the next begins: walks overlap, so the village moves together. Tasks start
@@ -322,25 +351,40 @@ class Simulation:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _thinker(
-        self, queue: Iterator[str], thoughts: dict[str, asyncio.Future[tuple[Directive, ...]]]
+        self,
+        queue: Iterator[str],
+        thoughts: dict[str, asyncio.Future[tuple[Directive, ...]]],
+        gate: CallGate | None,
     ) -> None:
-        """Think for the next villager in ``queue`` until it is empty."""
-        for name in queue:
-            thought = thoughts[name]
+        """Think for the next villager in ``queue`` until it is empty; with a ``gate``,
+        only while it lets another call through."""
+        while True:
+            sent = await gate.enter() if gate is not None else None
             try:
-                directives = await self._think(name)
-            except Exception as exc:  # noqa: BLE001 - a bug: run() reports the failed turn
-                thought.set_exception(exc)
-                return
-            thought.set_result(directives)
+                name = next(queue, None)  # taken once through the gate: in turn order
+                if name is None:
+                    return
+                thought = thoughts[name]
+                try:
+                    directives = await self._think(name, sent)
+                except Exception as exc:  # noqa: BLE001 - a bug: run() reports the failed turn
+                    thought.set_exception(exc)
+                    return
+                thought.set_result(directives)
+            finally:
+                if gate is not None:
+                    gate.leave()
 
-    async def _think(self, name: str) -> tuple[Directive, ...]:
+    async def _think(self, name: str, sent: Sent | None = None) -> tuple[Directive, ...]:
         self.npcs[name].why_idle = ""  # not left over from a turn cut short before it acted
         request = self.decision_request(name)
         self.emit(m.Thinking(name, True))
+        started = time.monotonic()
         try:
             reply = await self.brain.decide(request)
         except BrainError as exc:
+            if sent is not None:
+                self._paced(sent, time.monotonic() - started, exc.kind)
             self.brain_failed(name, exc, "waiting this turn")
             if exc.kind == SERVER_DOWN:
                 self.note(name, "- The model server was down, so I waited.")
@@ -351,8 +395,18 @@ class Simulation:
             return ()
         finally:
             self.emit(m.Thinking(name, False))
+        if sent is not None:
+            self._paced(sent, time.monotonic() - started, None)
         self.brain_answered(name, reply)
         return self._parse(name, reply)
+
+    def _paced(self, sent: Sent, seconds: float, trouble: str | None) -> None:
+        """Tell the adaptive limit how a decision went; say so if the limit moved."""
+        assert self.calls_at_once is not None  # only calls through its gate are sent
+        change = self.calls_at_once.done(sent, seconds, trouble)
+        if change is not None:
+            log.info("turn %d: calls at once %d -> %d: %s", self.turn, *change)
+            self.emit(m.CallsAtOnce(change.new, True))
 
     def _parse(self, name: str, reply: BrainReply) -> tuple[Directive, ...]:
         result = parse_directives(reply.text, who=name, limit=MAX_DIRECTIVES)

@@ -240,6 +240,8 @@ class Game:
             self.hud_state.cost_usd = event.cost_usd
             self.hud_state.calls = event.calls
             self.hud_state.failures = event.failures
+        elif isinstance(event, m.CallsAtOnce):
+            self.meter.calls_at_once = event.text()
         elif isinstance(event, m.Notice):
             self.notices.show(event.text)
 
@@ -461,6 +463,8 @@ def run_game(
         log_dir=log_dir,
         seed=args.seed,
         concurrency=max(1, args.concurrency),
+        adapt_concurrency=args.adapt_concurrency,
+        max_concurrency=args.max_concurrency,
         turn_interval=interval,
         linger=args.linger,
         max_exchanges=max(1, args.max_exchanges),

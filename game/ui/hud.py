@@ -114,12 +114,15 @@ class Hud:
 
 
 class FrameMeter:
-    """F3: frames per second and frame time, averaged over the last second or so."""
+    """F3: frames per second and frame time, averaged over the last second or so, and how
+    many decisions the model is asked for at once ("calls at once: 2 (adapting)")."""
 
     def __init__(self, font: pygame.font.Font) -> None:
         self.font = font
         self.samples: deque[float] = deque(maxlen=60)
         self.work: deque[float] = deque(maxlen=60)
+        self.calls_at_once = ""  # as the simulation last said it
+        self.text = ""  # what it shows
         self._surface: pygame.Surface | None = None
         self._age = 1.0
 
@@ -135,6 +138,9 @@ class FrameMeter:
             work = sum(self.work) / len(self.work)
             fps = 1.0 / frame if frame > 0 else 0.0
             text = f"{fps:5.1f} FPS  frame {frame * 1000:5.1f} ms  work {work * 1000:4.1f} ms"
+            if self.calls_at_once:
+                text += f"  {self.calls_at_once}"
+            self.text = text
             self._surface = self.font.render(text, True, (255, 255, 255), (0, 0, 0))
             self._surface.set_alpha(200)
 

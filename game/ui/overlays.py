@@ -21,7 +21,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("PgUp / PgDn", "scroll the feed, or the dialogue's messages"),
     ("Tab", "follow the running conversation / the player"),
     ("F1", "show or hide this help"),
-    ("F3", "show or hide FPS and frame time"),
+    ("F3", "show or hide FPS, frame time and model calls at once"),
 )
 
 
