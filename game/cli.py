@@ -22,12 +22,14 @@ from game.content.loader import (
     load_content,
 )
 from game.content.models import quoted
+from game.sim.saves import save_folder
 from game.stopping import as_interrupt
 from game.words import counted
 
 if TYPE_CHECKING:
     from game.brains.base import Brain
     from game.content.loader import Content
+    from game.sim.state import VillageState
 
 EXIT_BAD_CONTENT = 2
 EXIT_BAD_USAGE = 2
@@ -155,6 +157,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--log-dir", type=_folder, default=None, help="where memory logs go (runs/<timestamp>/)"
+    )
+    saving = p.add_argument_group("saving")
+    saving.add_argument(
+        "--save-dir",
+        type=_folder,
+        default=None,
+        metavar="DIR",
+        help="where saves go (default: the per-user data folder, hamlet/saves)",
+    )
+    saving.add_argument(
+        "--load",
+        nargs="?",
+        const=NEWEST,
+        default=None,
+        metavar="PATH",
+        help="start from a save (the newest in the save folder when no PATH)",
+    )
+    saving.add_argument(
+        "--save-at",
+        type=_positive(int, zero=False),
+        default=None,
+        metavar="N",
+        help="save once turn N is played (the turns count on from a loaded save)",
     )
     llm = p.add_argument_group("model")
     llm.add_argument("--offline", action="store_true", help="use the offline brain")
@@ -368,6 +393,14 @@ def _main(argv: list[str] | None) -> int:
             print(f"note: {note}", file=sys.stderr)
         return 0
 
+    args.loaded = None
+    if args.load is not None:
+        loaded = _read_load(args, content)
+        if isinstance(loaded, str):
+            print(loaded, file=sys.stderr)
+            return EXIT_BAD_USAGE
+        args.loaded = loaded
+
     if not args.headless and (no_window := _no_window()):
         print(f"hamlet: {no_window}", file=sys.stderr)
         return EXIT_NO_DISPLAY
@@ -408,6 +441,31 @@ def _main(argv: list[str] | None) -> int:
     from game.ui.app import run_game
 
     return run_game(content, brain, args, log_dir, model)
+
+
+NEWEST = "newest"  # --load with no path
+
+
+def _read_load(args: argparse.Namespace, content: Content) -> tuple[VillageState, str] | str:
+    """The save ``--load`` names (or the newest), checked against this village; or the
+    line that says why it cannot be loaded."""
+    from game.sim.saves import newest_save
+    from game.sim.state import SaveError, read_save
+    from game.world import Grid
+
+    if args.load == NEWEST:
+        folder = save_folder(args)
+        path = newest_save(folder)
+        if path is None:
+            hint = "F5 saves in the game; --save-dir DIR looks elsewhere"
+            return f"--load: no save in {folder} ({hint})"
+    else:
+        path = Path(args.load)
+    try:
+        state = read_save(path, content, Grid.from_spec(content.map), with_player=not args.headless)
+    except SaveError as exc:
+        return str(exc)
+    return state, path.name
 
 
 # SDL's stand-ins for a screen: chosen when nothing else works, they draw to nowhere.

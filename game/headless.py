@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
+from game.sim.saves import save_folder
 from game.sim.simulation import SimConfig, Simulation
 from game.stopping import as_interrupt
 from game.words import counted
@@ -76,6 +77,8 @@ def headless_config(args: argparse.Namespace, log_dir: Path) -> SimConfig:
         linger=0.0,
         max_exchanges=max(1, args.max_exchanges),
         with_player=False,
+        save_dir=save_folder(args),
+        save_at=getattr(args, "save_at", None),
     )
 
 
@@ -87,9 +90,14 @@ def run_headless(
     model: str | None,
     out: TextIO = sys.stdout,
 ) -> int:
-    turns = args.turns if args.turns is not None else 10
     printer = Printer(out)
     sim = Simulation(content, brain, headless_config(args, log_dir), printer, model=model)
+    loaded = getattr(args, "loaded", None)
+    if loaded is not None:  # the turns count on from the save's
+        sim.restore(*loaded)
+        printer.say(f"Loaded {loaded[1]}: turn {sim.turn}.")
+    first = sim.turn
+    turns = first + (args.turns if args.turns is not None else 10)
 
     async def main() -> None:
         sim.start()
@@ -121,7 +129,7 @@ def run_headless(
     totals = sim.usage.totals()
     # Through the printer: a reader gone after the last turn's lines (| head) is not an error.
     printer.say(
-        f"Ran {counted(sim.turn, 'turn')}: {counted(totals.calls, 'brain call')}, "
+        f"Ran {counted(sim.turn - first, 'turn')}: {counted(totals.calls, 'brain call')}, "
         f"{totals.failures} failed, {counted(totals.total_tokens, 'token')}, "
         f"{counted(sim.conversations.finished_count, 'conversation')}."
     )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.pop("OPENAI_API_KEY", None)
+# Saves (F5, quitting) go to the per-user data folder: in tests, and in the games they
+# start, a folder of their own, never the real one.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="hamlet-test-data-")
 os.environ.pop("OPENAI_BASE_URL", None)
 
 import pytest  # noqa: E402

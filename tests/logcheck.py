@@ -13,7 +13,10 @@ from game.text import for_markdown
 
 HEADER = re.compile(r"# ([A-Za-z][A-Za-z'-]*) - memory log")
 # Where a later run into the same folder begins (its turns count from 1 again).
-CONTINUED = re.compile(r"# ([A-Za-z][A-Za-z'-]*) - memory log, continued: a new run began .+")
+CONTINUED = re.compile(
+    r"# ([A-Za-z][A-Za-z'-]*) - memory log, continued: "
+    r"(a new run began|the game was loaded from) .+"
+)
 TURN_HEAD = re.compile(r"## Turn (\d+) at (\d+),(\d+)")
 CONV_HEAD = re.compile(r"### Conversation with ([A-Za-z][A-Za-z'-]*) \(Turn (\d+) at (\d+),(\d+)\)")
 INITIATED = re.compile(r"Initiated by: ([A-Za-z][A-Za-z'-]*)")

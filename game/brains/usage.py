@@ -55,6 +55,15 @@ class UsageMeter:
         self._prompt += usage.prompt_tokens
         self._completion += usage.completion_tokens
 
+    def restore(self, calls: int, failures: int, per_npc: dict[str, tuple[int, int]]) -> None:
+        """The counts a saved game had (the model's price is this game's)."""
+        self.calls, self.failures = calls, failures
+        self.per_npc.clear()
+        for name, (prompt, completion) in per_npc.items():
+            self.per_npc[name] = Usage(prompt, completion)
+        self._prompt = sum(p for p, _ in per_npc.values())
+        self._completion = sum(c for _, c in per_npc.values())
+
     def totals(self) -> UsageTotals:
         prompt, completion = self._prompt, self._completion
         price = PRICES_PER_MILLION.get(self.model or "")

@@ -30,6 +30,7 @@ from game.sim.directives import (
     says_then_ends,
 )
 from game.sim.pause import CONVERSATION, DIALOGUE
+from game.sim.state import TalkLedger
 from game.text import player_line
 from game.words import counted
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
@@ -94,13 +95,14 @@ class ConversationManager:
         self.dialogue_id: int | None = None  # the player's box is open on this conversation
         # The villager the player waits for in the box, while it talks with someone else.
         self.waiting_for: str | None = None
-        self.last_talked: dict[frozenset[str], int] = {}
-        self._talked_with: dict[str, dict[str, int]] = {}  # last_talked, by each person in it
-        self._last_conversation: dict[str, int] = {}  # the turn each villager last talked in
+        # Who talked with whom and when, and the next id: part of the village state.
+        self.ledger = TalkLedger()
         # The latest conversations, for watching and tests; a long game keeps only these.
         self.finished: deque[Conversation] = deque(maxlen=KEEP_FINISHED)
-        self.finished_count = 0
-        self._next_id = 1
+
+    @property
+    def finished_count(self) -> int:
+        return self.ledger.finished_count
 
     # ---- checks -------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class ConversationManager:
         so one chatty crowd cannot fill every turn with conversations (each pauses the
         village and costs model calls). The player never rests, and may always talk.
         """
-        last = self._last_conversation.get(name)
+        last = self.ledger.last_conversation.get(name)
         return 0 if last is None else max(last - self._rested_since(), 0)
 
     def _rested_since(self) -> int:
@@ -148,12 +150,12 @@ class ConversationManager:
         """People ``name`` may not start a conversation with right now: those talking,
         those it talked with lately, and any of ``nearby`` who are resting."""
         busy = self._talking()
-        lately = self._talked_with.get(name)
+        lately = self.ledger.talked_with.get(name)
         if lately:
             cutoff = self.sim.turn - self.sim.config.cooldown_turns  # talked after it: busy
             busy.update([other for other, turn in lately.items() if turn > cutoff])
         # resting(other) > 0, for everyone nearby at once
-        talked, since = self._last_conversation, self._rested_since()
+        talked, since = self.ledger.last_conversation, self._rested_since()
         busy.update([other for other in nearby if talked.get(other, since) > since])
         busy.discard(name)
         return tuple(sorted(busy)) if busy else ()
@@ -175,8 +177,8 @@ class ConversationManager:
             a, b = world.entities[initiator].pos, world.entities[target].pos
             return f"{target} is not adjacent ({chebyshev(a, b)} tiles away)"
         pair = frozenset({initiator, target})
-        if pair in self.last_talked:
-            since = self.sim.turn - self.last_talked[pair]
+        if pair in self.ledger.last_talked:
+            since = self.sim.turn - self.ledger.last_talked[pair]
             if since < self.sim.config.cooldown_turns:
                 when = "this turn" if since == 0 else f"{counted(since, 'turn')} ago"
                 return f"they spoke {when}"
@@ -192,14 +194,14 @@ class ConversationManager:
     def _open(self, initiator: str, partner: str) -> Conversation:
         world = self.sim.world
         conv = Conversation(
-            id=self._next_id,
+            id=self.ledger.next_id,
             initiator=initiator,
             partner=partner,
             with_player=PLAYER_NAME in (initiator, partner),
             turn=self.sim.turn,
             places={n: world.entities[n].pos for n in (initiator, partner)},
         )
-        self._next_id += 1
+        self.ledger.next_id += 1
         self.open[conv.id] = conv
         a, b = world.entities[initiator], world.entities[partner]
         world.face(initiator, b.pos)
@@ -258,7 +260,7 @@ class ConversationManager:
             state.entry is None or state.entry[0] == sim.world.entities[initiator].pos
         )
         asked = f"{initiator}: start_conversation_with({name})"
-        if offered and self.last_talked.get(frozenset({initiator, name})) == sim.turn:
+        if offered and self.ledger.last_talked.get(frozenset({initiator, name})) == sim.turn:
             sim.note(initiator, f"- Had already talked with {who} this turn.")
             sim.act_line(initiator, f"has already talked with {who} this turn")
             log.info("turn %d: %s not needed: they talked this turn", sim.turn, asked)
@@ -541,17 +543,16 @@ class ConversationManager:
         ended_by = conv.ended_by or INTERRUPTED
         for name in conv.npcs:
             self.sim.memory[name].end(f"Ended by: {ended_by}")
-        self.last_talked[frozenset({conv.initiator, conv.partner})] = self.sim.turn
-        self._talked_with.setdefault(conv.initiator, {})[conv.partner] = self.sim.turn
-        self._talked_with.setdefault(conv.partner, {})[conv.initiator] = self.sim.turn
+        ledger = self.ledger
+        ledger.record((conv.initiator, conv.partner), self.sim.turn)
         for name in conv.npcs:
-            self._last_conversation[name] = self.sim.turn
+            ledger.last_conversation[name] = self.sim.turn
         for name in conv.npcs:
             self.sim.world.entities[name].activity = "standing about"
         self.sim.linger(conv.npcs)  # a moment before walking off, so it can be caught
         conv.views.clear()  # what the speakers saw is not needed any more
         self.finished.append(conv)
-        self.finished_count += 1
+        ledger.finished_count += 1
         self.sim.emit(m.ConversationEnded(conv.id, ended_by))
         if conv.with_player:
             npc = conv.other(PLAYER_NAME)

@@ -123,6 +123,29 @@ class MemoryLog:
             log.info("%s: closed the conversation the last run left open", self.path)
         _append_whole(self._fd, close + "\n")
 
+    def kept(self, budget: int) -> list[str]:
+        """The newest entries that :meth:`recent` may read with ``budget``, oldest first:
+        what a save keeps of this memory."""
+        chosen: list[str] = []
+        used = 0
+        for entry in reversed(self.entries):
+            chosen.append(entry)
+            used += len(entry) + 1
+            if used > budget:
+                break
+        return chosen[::-1]
+
+    def loaded(self, entries: list[str], source: str, turn: int) -> None:
+        """A saved game was loaded: its entries are what prompts read from now on, and
+        the log file says where the game picks up."""
+        self.entries = list(entries)
+        self._recent = (0, -1, "")
+        when = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        self._write(
+            f"# {self.name} - memory log, continued: the game was loaded from {source} "
+            f"at turn {turn} ({when})\n\n"
+        )
+
     def append(self, entry: str) -> None:
         """Record one whole entry (a turn or a conversation) on disk and in memory."""
         entry = entry.strip("\n")

@@ -63,6 +63,18 @@ class ChangePace:
     factor: float
 
 
+@dataclass(frozen=True)
+class SaveGame:
+    """F5: save the village (between villager actions, never in the middle of one)."""
+
+
+@dataclass(frozen=True)
+class LoadGame:
+    """F9, confirmed: load ``path``, or the newest save when None."""
+
+    path: str | None = None
+
+
 Command = (
     MovePlayer
     | TalkToNeighbour
@@ -71,6 +83,8 @@ Command = (
     | TogglePause
     | QuitQuestion
     | ChangePace
+    | SaveGame
+    | LoadGame
 )
 
 # ---- events: what happened ------------------------------------------------------
@@ -200,6 +214,21 @@ class Acted(NamedTuple):
     text: str
 
 
+class Saved(NamedTuple):
+    """The village was saved in ``path`` after ``turn``."""
+
+    path: str
+    turn: int
+
+
+class GameLoaded(NamedTuple):
+    """A save was loaded: the village stands as it did at ``turn`` (positions follow as
+    EntityPlaced events)."""
+
+    turn: int
+    source: str
+
+
 Event = (
     EntityPlaced
     | EntityMoved
@@ -219,4 +248,6 @@ Event = (
     | CallsAtOnce
     | Notice
     | Acted
+    | Saved
+    | GameLoaded
 )

@@ -33,6 +33,19 @@ from game.sim.directives import (
 )
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, QUIT, PauseGate
+from game.sim.saves import newest_save, save_name, write_save
+from game.sim.state import (
+    SaveError,
+    VillageState,
+    build_state,
+    ledger_of,
+    map_ref,
+    new_player,
+    new_talks,
+    new_usage,
+    new_villager,
+    read_save,
+)
 from game.words import counted
 from game.world import PLAYER_NAME, Pos, Seen, World, build_world, manhattan
 
@@ -88,6 +101,9 @@ class SimConfig:
     linger: float = 2.5  # seconds a villager stands after a conversation before walking off
     memory_budget: int = 700
     with_player: bool = True
+    save_dir: Path | None = None  # where F5, --save-at and quitting save; None: no saving
+    save_at: int | None = None  # save once this turn is played (scriptable saves)
+    save_on_close: bool = False  # quitting saves (the window)
 
     @classmethod
     def unpaced(cls, log_dir: Path, **kwargs: object) -> SimConfig:
@@ -159,6 +175,10 @@ class Simulation:
         self._walking: set[str] = set()  # villagers in the middle of a walk
         self._halted: set[str] = set()  # ...of whom these stop at their next step
         self._linger_until: dict[str, float] = {}  # monotonic time each may walk off again
+        self._acting = 0  # villagers carrying out their turn now: a save waits for none
+        self._save_pending = False  # F5 came while someone acted: save when none does
+        self._turn_task: asyncio.Future[None] | None = None  # the turn under way
+        self._load_pending: tuple[VillageState, str] | None = None
         # A turn's first calls are what the limit measures a server by, and it remembers
         # them for some turns: so for as many answers as some turns of a big village have.
         # More calls at once than villagers would never be sent.
@@ -287,6 +307,10 @@ class Simulation:
             self.conversations.player_closes(command.conversation_id)
         elif isinstance(command, m.TogglePause):
             self.gate.toggle(PLAYER)
+        elif isinstance(command, m.SaveGame):
+            self._ask_save()
+        elif isinstance(command, m.LoadGame):
+            self._ask_load(command.path)
         elif isinstance(command, m.QuitQuestion):
             (self.gate.hold if command.shown else self.gate.release)(QUIT)
         elif isinstance(command, m.ChangePace):
@@ -303,10 +327,22 @@ class Simulation:
         ``until()`` says to stop (asked before each turn)."""
         while (turns is None or self.turn < turns) and not (until and until()):
             await self.gate.wait()
+            self._turn_task = asyncio.ensure_future(self.run_turn())
             try:
-                await self.run_turn()
+                await self._turn_task
+            except asyncio.CancelledError:
+                if self._load_pending is None or not self._turn_task.cancelled():
+                    raise  # the simulation is stopping, not a game being loaded
             except Exception:  # noqa: BLE001 - a bug in one turn must not stop the village
                 log.exception("turn %d failed; going on", self.turn)
+            finally:
+                self._turn_task = None
+            if self._load_pending is not None:
+                self._apply_load()
+                continue
+            if self.config.save_at == self.turn:
+                self.save_game(told=True)
+            self.quiet_point()
             if self.turn_interval > 0:
                 await asyncio.sleep(self.turn_interval)
 
@@ -512,6 +548,14 @@ class Simulation:
         )
 
     async def _act_turn(self, name: str, directives: tuple[Directive, ...]) -> None:
+        self._acting += 1
+        try:
+            await self._carry_out(name, directives)
+        finally:
+            self._acting -= 1
+            self.quiet_point()
+
+    async def _carry_out(self, name: str, directives: tuple[Directive, ...]) -> None:
         state = self.npcs[name]
         state.entry = (self.world.entities[name].pos, list(state.heard))
         state.heard.clear()
@@ -861,6 +905,149 @@ class Simulation:
         """"at the well", "near the well", "at (3, 8)"."""
         return place if place.startswith("near ") else f"at {place}"
 
+    # ---- saving and loading ---------------------------------------------------------
+
+    def snapshot(self) -> VillageState:
+        """The village now, as a save keeps it (see :mod:`game.sim.state`)."""
+        world, ledger = self.world, self.conversations.ledger
+        npcs = {}
+        for name, state in self.npcs.items():
+            entity = world.entities[name]
+            npcs[name] = new_villager(
+                position=entity.pos,
+                facing=entity.facing,
+                activity=entity.activity,
+                destination=state.destination,
+                route=state.route,
+                heard=state.heard,
+                notes=state.notes,
+                wrote=state.wrote,
+                last_talk=ledger.last_conversation.get(name),
+                memory=self.memory[name].kept(self.config.memory_budget),
+            )
+        player = world.get(PLAYER_NAME)
+        usage = self.usage
+        return build_state(
+            map=map_ref(world.grid),
+            seed=self.brain.seed if isinstance(self.brain, OfflineBrain) else self.config.seed,
+            turn=self.turn,
+            npcs=npcs,
+            player=None if player is None else new_player(player.pos, player.facing),
+            talks=new_talks(ledger),
+            usage=new_usage(
+                usage.calls,
+                usage.failures,
+                {n: (u.prompt_tokens, u.completion_tokens) for n, u in usage.per_npc.items()},
+            ),
+            told=sorted(self._told),
+        )
+
+    def restore(self, saved: VillageState, source: str) -> None:
+        """Make the village what ``saved`` holds (checked already by ``read_save``); the
+        memory logs say the game was loaded from ``source`` at its turn."""
+        data = saved.data
+        places = {
+            name: (tuple(v.position), v.facing, v.activity) for name, v in data.npcs.items()
+        }
+        if data.player is not None and self.world.get(PLAYER_NAME) is not None:
+            places[PLAYER_NAME] = (tuple(data.player.position), data.player.facing, "")
+        self.world.relocate(places)  # type: ignore[arg-type]
+        for name, v in data.npcs.items():
+            state = self.npcs[name]
+            state.destination = None if v.destination is None else tuple(v.destination)  # type: ignore[assignment]
+            state.route = [tuple(p) for p in v.route]  # type: ignore[misc]
+            state.heard = list(v.heard)
+            state.notes = list(v.notes)
+            state.wrote = v.wrote
+            state.entry, state.seen, state.why_idle, state.could_talk_to = None, (), "", ()
+            self.memory[name].loaded(v.memory, source, data.turn)
+        if isinstance(self.brain, OfflineBrain):  # its answers are drawn from the seed
+            self.brain.seed = data.seed
+        self.conversations.ledger = ledger_of(data.talks, data.npcs)
+        self.usage.restore(data.usage.calls, data.usage.failures, data.usage.per_npc)
+        self._told = set(data.told)
+        self.turn = self.turns_played = data.turn
+        self._walking.clear()
+        self._halted.clear()
+        self._linger_until.clear()
+        log.info("loaded %s: turn %d", source, data.turn)
+
+    def save_game(self, kind: str = "", *, told: bool = False) -> Path | None:
+        """Save the village now, whole or not at all; the path, or None if it failed (a
+        notice says why). ``told``: a notice says where it went."""
+        folder = self.config.save_dir
+        if folder is None:
+            return None
+        self._save_pending = False
+        started = time.perf_counter()
+        try:
+            path = write_save(folder, save_name(self.turn, kind), self.snapshot().to_json())
+        except OSError as exc:
+            self.emit(m.Notice(f"Could not save in {folder}: {exc.strerror or exc}"))
+            log.warning("turn %d: could not save in %s: %s", self.turn, folder, exc)
+            return None
+        took = 1000 * (time.perf_counter() - started)
+        log.info("turn %d: saved %s (%.0f ms)", self.turn, path, took)
+        if told:
+            self.emit(m.Notice(f"Saved (turn {self.turn}): {path.name}"))
+        self.emit(m.Saved(str(path), self.turn))
+        return path
+
+    def quiet_point(self) -> None:
+        """Nobody may be carrying out its turn now: take a save asked for meanwhile."""
+        if self._save_pending and not self._acting and not self.conversations.open:
+            self.save_game(told=True)
+
+    def _ask_save(self) -> None:
+        """F5: save between villager actions, never in the middle of one."""
+        if self.config.save_dir is None:
+            self.emit(m.Notice("Saving is off in this game"))
+            return
+        if self._acting or self.conversations.open:
+            self._save_pending = True
+            self.emit(m.Notice("Saving when the villagers are done with what they are doing..."))
+            return
+        self.save_game(told=True)
+
+    def _ask_load(self, path: str | None) -> None:
+        """F9 (confirmed): load ``path``, or the newest save. A bad save leaves the game
+        as it is, with a notice saying what is wrong."""
+        folder = self.config.save_dir
+        target = Path(path) if path else (newest_save(folder) if folder else None)
+        if target is None:
+            self.emit(m.Notice("No save to load yet: F5 saves"))
+            return
+        try:
+            saved = read_save(
+                target, self.content, self.world.grid, with_player=self.config.with_player
+            )
+        except SaveError as exc:
+            self.emit(m.Notice(str(exc)))
+            log.warning("could not load %s", exc)
+            return
+        self._load_pending = (saved, target.name)
+        task = self._turn_task
+        if task is not None and not task.done():
+            task.cancel()  # the run loop loads it once the turn is wound up
+        else:
+            self._apply_load()
+
+    def _apply_load(self) -> None:
+        assert self._load_pending is not None
+        saved, source = self._load_pending
+        self._load_pending = None
+        self._save_pending = False
+        self.conversations.abort("the game being loaded")
+        self.restore(saved, source)
+        for entity in self.world.entities.values():
+            self.emit(m.EntityPlaced(entity.name, entity.pos, entity.facing))
+        self.emit(m.GameLoaded(self.turn, source))
+        t = self.usage.totals()
+        self.emit(
+            m.UsageUpdated(t.prompt_tokens, t.completion_tokens, t.calls, t.failures, t.cost_usd)
+        )
+        self.emit(m.Notice(f"Loaded turn {self.turn} from {source}"))
+
     # ---- shutdown ---------------------------------------------------------------------
 
     async def aclose(self) -> None:
@@ -876,10 +1063,11 @@ class Simulation:
                     # later walker), kept for the next entry, which will not come: a second
                     # entry for one turn would read as two turns. hamlet.log keeps them.
                     log.info("turn %d: %s, after its entry: %s", self.turn, name, state.notes)
-                    state.notes = []
-                    continue
+                    continue  # (a save keeps them, for that next entry)
                 # A turn cut short: what happened since its last entry is not lost.
                 self._write_turn_entry(name, self.world.entities[name].pos, [])
+            if self.config.save_on_close:  # a talk under way is saved as ended by it
+                self.save_game("autosave")
             await asyncio.wait_for(self.brain.aclose(), timeout=1.0)
         except (Exception, asyncio.CancelledError):  # noqa: BLE001
             log.debug("brain close failed after %.2f s", time.monotonic() - started)

@@ -39,6 +39,7 @@ from game.world import PLAYER_NAME, Facing, Grid, chebyshev, manhattan
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
     from pathlib import Path
 
     from game.brains.base import Brain
@@ -123,6 +124,7 @@ class Game:
         self._hud_overdrawn = False  # whether the GUI drew over the bar last frame
         self.show_meter = False
         self._npc_talk_id: int | None = None  # the villagers' conversation the bar names
+        self.save_dir: Path | None = None  # where F9 finds the last save (None: no saving)
 
         self.states: list[State] = [PlayingState()]
         self.running = True
@@ -242,6 +244,11 @@ class Game:
             self.hud_state.failures = event.failures
         elif isinstance(event, m.CallsAtOnce):
             self.meter.calls_at_once = event.text()
+        elif isinstance(event, m.GameLoaded):
+            self.hud_state.turn = event.turn
+            self.bubbles.clear()  # lines said in the game left behind
+            for actor in self.actors.by_name.values():
+                actor.thinking = False
         elif isinstance(event, m.Notice):
             self.notices.show(event.text)
 
@@ -455,6 +462,7 @@ def run_game(
     content: Content, brain: Brain, args: argparse.Namespace, log_dir: Path, model: str | None
 ) -> int:
     """Open the window and play until it is closed."""
+    from game.sim.saves import save_folder
     from game.sim.simulation import SimConfig, Simulation
     from game.sim.worker import SimWorker
 
@@ -468,10 +476,19 @@ def run_game(
         turn_interval=interval,
         linger=args.linger,
         max_exchanges=max(1, args.max_exchanges),
+        save_dir=save_folder(args),
+        save_on_close=True,
     )
-    worker = SimWorker(
-        lambda emit: Simulation(content, brain, config, emit, model=model), args.turns
-    )
+    loaded = getattr(args, "loaded", None)  # (state, file name), from --load
+    first = 0 if loaded is None else loaded[0].turn
+
+    def make_sim(emit: Callable[[m.Event], None]) -> Simulation:
+        sim = Simulation(content, brain, config, emit, model=model)
+        if loaded is not None:  # the turns count on from the save's
+            sim.restore(*loaded)
+        return sim
+
+    worker = SimWorker(make_sim, None if args.turns is None else first + args.turns)
     # Ctrl+C, kill (SIGTERM) and a closed terminal (SIGHUP) end the game as Escape does:
     # the loop stops between frames, the worker writes the talk under way and flushes the
     # logs. Not a KeyboardInterrupt from wherever the main thread was (clock.tick).
@@ -482,6 +499,7 @@ def run_game(
         try:
             worker.start()
             game = Game(content, worker, brain.label, args.window)
+            game.save_dir = config.save_dir
             settle_after_startup()
             clock = pygame.time.Clock()
             dt = 0.0

@@ -20,6 +20,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("L", "show or hide the conversation feed"),
     ("PgUp / PgDn", "scroll the feed, or the dialogue's messages"),
     ("Tab", "follow the running conversation / the player"),
+    ("F5 / F9", "save the village / load the last save (asks first)"),
     ("F1", "show or hide this help"),
     ("F3", "show or hide FPS, frame time and model calls at once"),
 )
@@ -67,9 +68,28 @@ QUIT_NOTE = "The turns wait for your answer; any other key plays on."
 
 
 def quit_card(title_font: pygame.font.Font, font: pygame.font.Font) -> pygame.Surface:
-    title = title_font.render("Leave the village?", True, INK)
-    hint = font.render(QUIT_HINT, True, INK)
-    note = font.render(QUIT_NOTE, True, FAINT)
+    return question_card(title_font, font, "Leave the village?", QUIT_HINT, QUIT_NOTE)
+
+
+LOAD_HINT = "Enter or Y to load   -   Escape or N to play on"
+
+
+def load_card(
+    title_font: pygame.font.Font, font: pygame.font.Font, turn: int | None, name: str
+) -> pygame.Surface:
+    """F9: which save would be loaded; what happened since is lost."""
+    which = f"the save of turn {turn}" if turn is not None else "the last save"
+    note = f"{name} - what happened since it was made is lost"
+    return question_card(title_font, font, f"Load {which}?", LOAD_HINT, note)
+
+
+def question_card(
+    title_font: pygame.font.Font, font: pygame.font.Font, asked: str, answers: str, aside: str
+) -> pygame.Surface:
+    """A card asking ``asked``, with how to answer and a fainter line beside."""
+    title = title_font.render(asked, True, INK)
+    hint = font.render(answers, True, INK)
+    note = font.render(aside, True, FAINT)
     width = max(title.get_width(), hint.get_width(), note.get_width()) + 60
     panel = _panel((width, 64 + 2 * font.get_linesize() + 36))
     panel.blit(title, ((width - title.get_width()) // 2, 22))

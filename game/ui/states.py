@@ -6,18 +6,22 @@ A state's ``handle`` returns what should happen next (push, pop, quit, or nothin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pygame
 
 from game.sim import messages as m
+from game.sim.saves import newest_save
 from game.ui import dialogue as dlg
 from game.ui.glyphs import drawable
-from game.ui.overlays import WHEEL_LINES, fit_within, help_card, quit_card
+from game.ui.overlays import WHEEL_LINES, fit_within, help_card, load_card, quit_card
 from game.world import PLAYER_NAME, Facing
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from game.ui.app import Game
 
 MOVE_KEYS: dict[int, Facing] = {
@@ -158,6 +162,14 @@ class PlayingState(State):
                 game.notices.show(NO_CONVERSATION)
         elif key == pygame.K_F1:
             return Push(HelpState())
+        elif key == pygame.K_F5:
+            game.send(m.SaveGame())
+        elif key == pygame.K_F9:
+            newest = newest_save(game.save_dir) if game.save_dir is not None else None
+            if newest is None:
+                game.notices.show("No save to load yet: F5 saves")
+            else:
+                return Push(LoadState(newest))
         elif key == pygame.K_ESCAPE:
             if game.feed.visible:  # what is open closes first; quitting is asked last
                 game.feed.visible = False
@@ -231,6 +243,34 @@ class QuitState(_CardState):
         if event.key in MODIFIER_KEYS:
             return None
         return Pop(forward=event)
+
+
+class LoadState(_CardState):
+    """F9: ask before loading the last save over the game being played. Y or Enter loads,
+    N or Escape plays on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        found = _TURN.search(path.name)
+        self.turn = int(found[1]) if found else None
+
+    def _card(self, game: Game) -> pygame.Surface:
+        return load_card(game.title_font, game.font, self.turn, self.path.name)
+
+    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
+        if event.type != pygame.KEYDOWN:
+            return None
+        if event.key in (pygame.K_y, pygame.K_RETURN, pygame.K_KP_ENTER):
+            game.send(m.LoadGame(str(self.path)))
+            return Pop()
+        if event.key in (pygame.K_n, pygame.K_ESCAPE):
+            return Pop()
+        return None
+
+
+_TURN = re.compile(r"-turn(\d+)")
 
 
 class DialogueState(State):

@@ -454,6 +454,19 @@ class World:
                     best = key
         return best[3] if best else None
 
+    def relocate(self, places: dict[str, tuple[Pos, Facing, str]]) -> None:
+        """Put each named entity on its tile, facing its way, doing what it does (a game
+        being loaded). All are lifted first, so two may trade tiles; the caller has
+        checked that the tiles are walkable and that no two share one."""
+        for name in places:
+            entity = self.entities[name]
+            self._unplace(name, entity.pos)
+        for name, (pos, facing, activity) in places.items():
+            entity = self.entities[name]
+            entity.pos, entity.facing, entity.activity = pos, facing, activity
+            self._place(name, pos)
+        self.moves += 1
+
     # ---- spatial index ----------------------------------------------------------
 
     def _place(self, name: str, pos: Pos) -> None:
