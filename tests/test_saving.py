@@ -332,7 +332,7 @@ def test_a_save_asked_for_while_villagers_talk_is_taken_when_the_talk_ends(tmp_p
             assert h.until(lambda: (game.notices.text or "").startswith("Saving when"))
             assert not saves_in(tmp_path / "saves")  # not in the middle of their talk
             assert h.until(lambda: len(saves_in(tmp_path / "saves")) == 1, 10)
-            assert game.hud_state.talking is None
+            assert h.until(lambda: game.hud_state.talking is None)  # the talk had ended
         finally:
             h.close()
     (save,) = saves_in(tmp_path / "saves")
