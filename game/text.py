@@ -14,7 +14,8 @@ asks here for the form it needs:
   said), and ``<``, ``>`` and ``&`` escaped so no viewer runs or draws it as HTML;
 - :func:`for_record` - a model's raw reply as ``replies.jsonl`` keeps it: its lines, with
   nothing a terminal or a viewer would act on;
-- :func:`cut` - text longer than a limit ends in an ellipsis.
+- :func:`cut` - text longer than a limit ends in an ellipsis;
+- :func:`as_sentence` - text that ends a sentence, for a message built around it.
 
 Every other character is kept as it was said: accents, CJK, emoji.
 
@@ -29,6 +30,7 @@ import unicodedata
 __all__ = [
     "BIDI_CONTROLS",
     "ELLIPSIS",
+    "as_sentence",
     "cut",
     "for_markdown",
     "for_record",
@@ -64,6 +66,12 @@ def cut(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def as_sentence(text: str) -> str:
+    """``text`` ending as a sentence does: a full stop is added unless it ends in one, or
+    in ``!``, ``?`` or an ellipsis."""
+    return text if text.endswith((".", "!", "?", ELLIPSIS)) else text + "."
 
 
 def strip_bidi(text: str) -> str:

@@ -1,10 +1,13 @@
-"""Overlays drawn over the map: the help card, the quit question, the conversation feed."""
+"""Overlays drawn over the map: the help card, the quit question, the card saying the
+village stopped, the conversation feed."""
 
 from __future__ import annotations
 
 from collections import deque
 
 import pygame
+
+from game.ui.bubbles import wrap_text
 
 PANEL_BG = (250, 242, 222)
 PANEL_EDGE = (110, 78, 58)
@@ -75,6 +78,34 @@ def quit_card(title_font: pygame.font.Font, font: pygame.font.Font) -> pygame.Su
     panel.blit(title, ((width - title.get_width()) // 2, 22))
     panel.blit(hint, ((width - hint.get_width()) // 2, 64))
     panel.blit(note, ((width - note.get_width()) // 2, 64 + font.get_linesize() + 8))
+    return panel
+
+
+STOPPED_TITLE = "The village stopped"
+STOPPED_HINT = "Escape to quit."
+
+
+def stopped_card(
+    title_font: pygame.font.Font,
+    font: pygame.font.Font,
+    paragraphs: tuple[str, ...],
+    width: int,
+) -> pygame.Surface:
+    """``paragraphs`` (what went wrong, where the log is) wrapped to ``width``, under a
+    title, over the way out."""
+    title = title_font.render(STOPPED_TITLE, True, INK)
+    room = max(width - 56, 80)
+    rows = [row for text in paragraphs for row in wrap_text(font, text, room)]
+    shown = [font.render(row, True, INK) for row in rows]
+    hint = font.render(STOPPED_HINT, True, FAINT)
+    line_h = font.get_linesize()
+    inner = max(title.get_width(), hint.get_width(), *(row.get_width() for row in shown))
+    panel = _panel((inner + 56, 64 + line_h * (len(shown) + 1) + 36))
+    panel.blit(title, ((panel.get_width() - title.get_width()) // 2, 18))
+    for i, row in enumerate(shown):
+        panel.blit(row, (28, 62 + i * line_h))
+    hint_y = 62 + (len(shown) + 1) * line_h
+    panel.blit(hint, ((panel.get_width() - hint.get_width()) // 2, hint_y))
     return panel
 
 
