@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from game.text import as_sentence, cut, one_line
+from game.text import as_sentence, brief, one_line
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,7 +41,7 @@ def error_line(exc: BaseException) -> str:
     """What went wrong, in one line a person can read: ``OSError: [Errno 28] No space
     left on device``. The traceback is for hamlet.log."""
     said = one_line(str(exc))
-    return cut(f"{type(exc).__name__}: {said}" if said else type(exc).__name__, ERROR_LINE_CHARS)
+    return brief(f"{type(exc).__name__}: {said}" if said else type(exc).__name__, ERROR_LINE_CHARS)
 
 
 def stopped_parts(exc: BaseException, log_dir: Path | None) -> tuple[str, str]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pygame
 
 from game.sim.pause import CONVERSATION, DIALOGUE, PLAYER
-from game.ui.bubbles import ellipsize, wrap_text
+from game.text import cut_to_width
+from game.ui.bubbles import wrap_text
 
 BAR_HEIGHT = 26
 MARGIN = 10  # at each end of the bar, and at least this between its two texts
@@ -90,7 +91,7 @@ class Hud:
             room = self.width - self.font.size(shown)[0] - 3 * MARGIN
             if self.font.size(left)[0] <= room:
                 return left, shown
-        return ellipsize(self.font, left, max(room, 0)), COMPACT_RIGHT
+        return cut_to_width(left, max(room, 0), self.font), COMPACT_RIGHT
 
     def draw(self, target: pygame.Surface, state: HudState, *, again: bool = True) -> None:
         """Blit the bar; with ``again`` False, only if what it says has changed (the target

@@ -7,6 +7,7 @@ from collections import deque
 
 import pygame
 
+from game.text import cut
 from game.ui.bubbles import wrap_text
 
 PANEL_BG = (250, 242, 222)
@@ -138,8 +139,7 @@ class Feed:
 
     def add(self, turn: int, speaker: str, text: str) -> None:
         shown = f"T{turn} {speaker}: {text}"
-        if len(shown) > MAX_FEED_CHARS:
-            shown = shown[: MAX_FEED_CHARS - 1] + "…"
+        shown = cut(shown, MAX_FEED_CHARS)
         self.lines.append(shown)
         self._wrapped.append(self._fit(shown))
         if self.scroll:  # scrolled back: the lines being read stay in place
