@@ -43,7 +43,9 @@ class BreaksAfterTwoTurns(Simulation):
 class BreaksWhenThePlayerSpeaks(Simulation):
     """Stands still; its loop raises once the player has said something."""
 
-    spoke = asyncio.Event()
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.spoke = asyncio.Event()
 
     def handle(self, command: m.Command) -> None:
         super().handle(command)
@@ -51,7 +53,6 @@ class BreaksWhenThePlayerSpeaks(Simulation):
             self.spoke.set()
 
     async def run(self, turns=None, *, until=None) -> None:
-        self.spoke = asyncio.Event()
         await self.spoke.wait()
         raise RuntimeError("the well ran dry")
 
