@@ -570,9 +570,12 @@ def _log_to_file(log_dir: Path) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    from game.sim.worker import untold
+
     for handler_ in root.handlers:
         if isinstance(handler_, logging.StreamHandler) and handler_ is not handler:
             handler_.setLevel(logging.ERROR)
+            handler_.addFilter(untold)  # a dead simulation is told in a line of its own
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     logging.getLogger("openai").setLevel(logging.WARNING)

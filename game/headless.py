@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING, TextIO
@@ -11,6 +12,7 @@ from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
 from game.sim.saves import save_folder
 from game.sim.simulation import SimConfig, Simulation
+from game.sim.worker import TOLD, error_line, stopped_line
 from game.stopping import as_interrupt
 from game.words import counted
 
@@ -22,7 +24,10 @@ if TYPE_CHECKING:
     from game.content.loader import Content
 
 
+EXIT_STOPPED = 1  # the simulation died: one line on stderr, the traceback in hamlet.log
 EXIT_MODEL_FAILED = 3  # headless: not one model call of the run worked
+
+log = logging.getLogger("hamlet.headless")
 
 
 class Printer:
@@ -89,9 +94,17 @@ def run_headless(
     log_dir: Path,
     model: str | None,
     out: TextIO = sys.stdout,
+    *,
+    simulation: type[Simulation] = Simulation,
 ) -> int:
+    """Play ``args.turns`` turns (10 by default, on from a loaded save's) of ``simulation``
+    (a subclass, in a test of one that dies) and print what happens. Returns the exit
+    status."""
     printer = Printer(out)
-    sim = Simulation(content, brain, headless_config(args, log_dir), printer, model=model)
+    try:
+        sim = simulation(content, brain, headless_config(args, log_dir), printer, model=model)
+    except Exception as exc:  # noqa: BLE001 - said in a line, the traceback to hamlet.log
+        return _stopped(exc, log_dir, printer, "before the first turn")
     loaded = getattr(args, "loaded", None)
     if loaded is not None:  # the turns count on from the save's
         sim.restore(*loaded)
@@ -121,6 +134,8 @@ def run_headless(
                 printer.say(f"{how} after turn {sim.turn}.")
             printer.say(f"Logs: {log_dir}")
             return stops.exit_code
+        except Exception as exc:  # noqa: BLE001 - said in a line, the traceback to hamlet.log
+            return _stopped(exc, log_dir, printer, f"in turn {sim.turn}")
         finally:
             unsettle()
     if printer.closed:
@@ -138,3 +153,15 @@ def run_headless(
         print(f"Every model call failed: see {log_dir / 'hamlet.log'}.", file=sys.stderr)
         return EXIT_MODEL_FAILED
     return 0
+
+
+def _stopped(exc: Exception, log_dir: Path, printer: Printer, when: str) -> int:
+    """The simulation died: one line on stderr saying why and where the traceback is (it
+    goes to hamlet.log, not the terminal), "Logs:" as every run ends, a failing status."""
+    log.error("the village stopped %s: %s", when, error_line(exc), exc_info=exc, extra=TOLD)
+    try:
+        print(f"hamlet: {stopped_line(exc, log_dir)}", file=sys.stderr, flush=True)
+    except OSError:  # stderr gone with its terminal: hamlet.log has it
+        pass
+    printer.say(f"Logs: {log_dir}")
+    return EXIT_STOPPED

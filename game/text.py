@@ -14,22 +14,32 @@ asks here for the form it needs:
   said), and ``<``, ``>`` and ``&`` escaped so no viewer runs or draws it as HTML;
 - :func:`for_record` - a model's raw reply as ``replies.jsonl`` keeps it: its lines, with
   nothing a terminal or a viewer would act on;
-- :func:`cut` - text longer than a limit ends in an ellipsis.
+- :func:`cut` - text longer than a limit ends in an ellipsis (at a sentence's end, if
+  asked); :func:`brief` - one line, cut so (what a server or an error said, quoted);
+  :func:`cut_to_width` - the same cut, measured in a font's pixels;
+- :func:`as_sentence` - text that ends a sentence, for a message built around it.
 
 Every other character is kept as it was said: accents, CJK, emoji.
 
-This module imports nothing of the game, so ui, sim and brains may all use it.
+Nothing else in the game strips control characters, collapses whitespace or cuts with an
+ellipsis on its own (``tests/test_text.py`` looks for copies). This module imports
+nothing of the game, so content, ui, sim and brains may all use it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Protocol
 
 __all__ = [
     "BIDI_CONTROLS",
     "ELLIPSIS",
+    "TextMeasurer",
+    "as_sentence",
+    "brief",
     "cut",
+    "cut_to_width",
     "for_markdown",
     "for_record",
     "for_screen",
@@ -59,11 +69,51 @@ _SCREEN_DROP = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
-def cut(text: str, limit: int) -> str:
-    """``text``, or its start and an ellipsis: at most ``limit`` characters in all."""
+def cut(text: str, limit: int, *, at_sentence: bool = False) -> str:
+    """``text``, or its start and an ellipsis: at most ``limit`` characters in all.
+
+    With ``at_sentence``, the start ends where a sentence does (". ", "! ", "? ") if one
+    ends in its second half: a server's advice is not cut in the middle.
+    """
     if len(text) <= limit:
         return text
-    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+    start = text[: max(limit - 1, 0)]
+    if at_sentence:
+        end = max(start.rfind(". "), start.rfind("! "), start.rfind("? "))
+        if end > limit // 2:
+            start = start[: end + 1]
+    return start.rstrip() + ELLIPSIS
+
+
+def brief(text: str, limit: int = 400) -> str:
+    """``text`` on one line (:func:`one_line`), cut at a sentence's end where there is one
+    (:func:`cut`): what a server or an error said, quoted in a line of the game's own."""
+    return cut(one_line(text), limit, at_sentence=True)
+
+
+class TextMeasurer(Protocol):
+    """Anything with a ``size(text) -> (w, h)``: a pygame font or a pygame-gui font."""
+
+    def size(self, text: str) -> tuple[int, int]: ...
+
+
+def cut_to_width(text: str, width: int, font: TextMeasurer, *, more: bool = False) -> str:
+    """:func:`cut` in pixels: ``text``, or its start and an ellipsis, at most ``width``
+    wide in ``font`` (the ellipsis alone where not one character fits). With ``more``
+    the ellipsis comes even when ``text`` fits: more follows that is not shown (the
+    lines after a bubble's last)."""
+    if not more and font.size(text)[0] <= width:
+        return text
+    text = text.rstrip()
+    while text and font.size(text + ELLIPSIS)[0] > width:
+        text = text[:-1].rstrip()
+    return text + ELLIPSIS
+
+
+def as_sentence(text: str) -> str:
+    """``text`` ending as a sentence does: a full stop is added unless it ends in one, or
+    in ``!``, ``?`` or an ellipsis."""
+    return text if text.endswith((".", "!", "?", ELLIPSIS)) else text + "."
 
 
 def strip_bidi(text: str) -> str:

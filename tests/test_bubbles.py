@@ -13,8 +13,9 @@ from collections.abc import Iterator  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
+from game.text import ELLIPSIS, for_screen  # noqa: E402
 from game.ui import bubbles as bub  # noqa: E402
-from game.ui.bubbles import SpeechBubbles, clean_text, wrap_text  # noqa: E402
+from game.ui.bubbles import SpeechBubbles, wrap_text  # noqa: E402
 
 GREEN = (40, 120, 50)
 VIEW = pygame.Rect(0, 26, 1280, 694)
@@ -76,9 +77,9 @@ def test_wrap_text_with_max_lines_stops_early(font: pygame.font.Font) -> None:
     assert len(lines) == 7
 
 
-def test_clean_text_strips_controls() -> None:
-    assert clean_text("hi\x00\x07\tthere\r\nfriend\x1b[31m \u202e!") == "hi there friend[31m !"
-    assert clean_text("one\n\ntwo", keep_newlines=True) == "one\n\ntwo"
+def test_text_for_the_screen_has_no_controls() -> None:
+    assert for_screen("hi\x00\x07\tthere\r\nfriend\x1b[31m \u202e!") == "hi there friend[31m !"
+    assert for_screen("one\n\ntwo", keep_newlines=True) == "one\n\ntwo"
 
 
 def test_long_text_wraps_within_the_limit(bubbles: SpeechBubbles, font: pygame.font.Font) -> None:
@@ -98,7 +99,7 @@ def test_giant_reply_is_capped_with_an_ellipsis(
     took = time.perf_counter() - started
     info = bubbles.live()["Ada"]
     assert len(info.lines) == bub.MAX_LINES
-    assert info.lines[-1].endswith(bub.ELLIPSIS)
+    assert info.lines[-1].endswith(ELLIPSIS)
     assert info.size[1] <= bub.MAX_LINES * font.get_linesize() + 2 * (bub.PAD + bub.BORDER) + 10
     assert took < 0.05
 

@@ -25,13 +25,13 @@ from game.sim.directives import (
     Say,
     StartConversation,
     Wait,
-    clean_text,
     describe_directives,
     parse_directives,
     parse_reply,
     register,
     says_then_ends,
 )
+from game.text import one_line
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -440,7 +440,7 @@ def test_each_error_is_one_warning_naming_npc_and_line(line: str, reason: str) -
     assert len(result.warnings) == 1, result.warnings
     warning = result.warnings[0]
     assert warning.startswith("Ada: skipped ")
-    assert f'"{clean_text(line)}"' in warning
+    assert f'"{one_line(line)}"' in warning
     assert reason in warning
     assert "\n" not in warning
 
@@ -742,7 +742,7 @@ SECOND_CALL = re.compile(
 )
 messages = (
     st.text(max_size=MAX_MESSAGE_CHARS + 20)
-    .map(clean_text)
+    .map(one_line)
     .filter(lambda m: 0 < len(m) <= MAX_MESSAGE_CHARS)
     # a ")" then a known call inside a message reads as two directives on one line
     .filter(lambda m: not SECOND_CALL.search(m))

@@ -10,7 +10,7 @@ import pygame
 
 from game.brains.base import Brain
 from game.sim.simulation import SimConfig, Simulation
-from game.sim.worker import SimWorker
+from game.sim.worker import SimWorker, WorkerDied
 from game.ui.app import Game, start_pygame
 
 FRAME = 1 / 60
@@ -24,6 +24,8 @@ class Harness:
         log_dir: Path,
         size=(1280, 720),
         turns: int | None = None,
+        simulation: type[Simulation] = Simulation,
+        dying: bool = False,
         **config,
     ) -> None:
         config.setdefault("turn_interval", 0.05)
@@ -34,13 +36,20 @@ class Harness:
         self.config = SimConfig(log_dir=log_dir, **config)
         # ``turns`` stops the turns after that many (0: the village stands still while the
         # player still walks and talks), for tests that must know where everyone stands.
+        # ``simulation``: a subclass, for a test of a village whose simulation dies;
+        # ``dying``: one that may die before it begins, which the window then shows, as
+        # run_game's does (else the harness raises, as a test wants).
         self.worker = SimWorker(
-            lambda emit: Simulation(content, brain, self.config, emit), turns=turns
+            lambda emit: simulation(content, brain, self.config, emit), turns=turns
         )
         start_pygame()  # as the game does
         pygame.display.set_mode(size)
-        self.worker.start()
-        self.game = Game(content, self.worker, brain.label, size)
+        try:
+            self.worker.start()
+        except WorkerDied:
+            if not dying:
+                raise
+        self.game = Game(content, self.worker, brain.label, size, log_dir)
         self.frames(3)
 
     def frames(self, n: int = 1) -> None:

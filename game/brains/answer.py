@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from game.brains.prompts import words
 from game.brains.understand import FRAME, Question, classify, stem, tokens, word_stem
+from game.text import one_line
 
 if TYPE_CHECKING:
     import random
@@ -462,7 +463,7 @@ def _same_case(model: str, word: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
+    return [s for s in re.split(r"(?<=[.!?])\s+", one_line(text)) if s]
 
 
 # A third-person verb after "and" or a comma, known by the article or pronoun after it:
@@ -515,7 +516,7 @@ def _shareable_goals(persona: NpcSpec) -> list[str]:
     pronoun = _pronoun(persona)
     goals = []
     for goal in persona.goals:
-        text = " ".join(goal.split()).rstrip(".;!") + "."
+        text = one_line(goal).rstrip(".;!") + "."
         if SECRET.search(text) or _ambiguous(text, pronoun):
             continue
         if pronoun is None and _THIRD_PERSON.search(text):

@@ -20,6 +20,7 @@ import openai
 
 from game.brains.base import Usage
 from game.brains.context import Overflow, read_overflow
+from game.text import cut, one_line
 
 log = logging.getLogger("hamlet.brain")
 
@@ -103,10 +104,10 @@ def server_message(exc: openai.APIStatusError) -> str:
         if isinstance(message, dict):
             message = message.get("message")
         if isinstance(message, str) and message.strip():
-            return " ".join(message.split())
+            return one_line(message)
     if isinstance(body, str) and body.strip():
-        return " ".join(body.split())[:1000]
-    return " ".join(exc.message.split())
+        return one_line(body)[:1000]
+    return one_line(exc.message)
 
 
 def retry_after(exc: openai.APIStatusError) -> float | None:
@@ -210,6 +211,4 @@ def _field(obj: object, name: str) -> object:
 def _shape(value: object) -> str:
     if value is None:
         return "missing"
-    shown = repr(value)
-    shown = shown if len(shown) <= 30 else shown[:29] + "…"
-    return f"a {type(value).__name__} ({shown})"
+    return f"a {type(value).__name__} ({cut(repr(value), 30)})"

@@ -36,6 +36,7 @@ from game.brains.faults import (
 from game.brains.prompts import Fit, conversation_messages, decision_messages, prompt_chars
 from game.brains.providers import PLACEHOLDER_KEY, PROVIDERS
 from game.brains.server import list_models, read_facts
+from game.text import as_sentence, brief
 
 if TYPE_CHECKING:
     from game.brains.base import ConversationRequest, DecisionRequest
@@ -223,7 +224,7 @@ class OpenAIBrain:
             except (openai.OpenAIError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 # A 200 whose body is not JSON: the client's own parse fails.
                 self._down = None
-                raise BrainError("bad response", self._redact(_short(str(exc))), None,
+                raise BrainError("bad response", self._redact(brief(str(exc))), None,
                                  tuple(notices)) from None
             else:
                 self._down = None
@@ -249,7 +250,7 @@ class OpenAIBrain:
                     continue
             if failure.role and self.system_role == "auto" and not moved:
                 moved = True
-                said = self._redact(_short(failure.message))
+                said = self._redact(brief(failure.message))
                 notices.append(
                     self._move_rules(
                         f"The server refused the system message ({said}), so the rules now "
@@ -305,7 +306,7 @@ class OpenAIBrain:
         return BrainError("timeout", detail, None, tuple(notices))
 
     async def _detail(self, failure: Failure, client: openai.AsyncOpenAI) -> str:
-        detail = _short(failure.detail) if failure.detail else ""
+        detail = brief(failure.detail) if failure.detail else ""
         if failure.kind == "http 404" and self.base_url:
             if self._models is None:
                 try:
@@ -343,7 +344,7 @@ class OpenAIBrain:
         try:
             facts = await read_facts(client, self.base_url, self.model)
         except Exception as exc:  # noqa: BLE001 - asking is a courtesy; never fail a call for it
-            log.info("asking the server for its context failed: %s", _short(str(exc)))
+            log.info("asking the server for its context failed: %s", brief(str(exc)))
             self._ask_server = False
             return
         if not facts.reached:
@@ -377,8 +378,7 @@ class OpenAIBrain:
         return again < reserve or prompt_chars(self._placed(build(fit))) < chars
 
     def _overflow_notice(self, message: str, limit: int) -> Notice:
-        said = self._redact(_short(message, 600))
-        said += "" if said.endswith((".", "!", "?", "…")) else "."
+        said = as_sentence(self._redact(brief(message, 600)))
         self._overflow_said = said
         return Notice(
             "context",
@@ -524,13 +524,3 @@ def _round_up(tokens: float) -> int:
     """Up to the next 256: a context size people set."""
     return int(-(-tokens // 256) * 256)
 
-
-def _short(text: str, limit: int = 400) -> str:
-    """``text`` on one line; a long one cut at a sentence's end where there is one, so
-    that a server's advice is not cut in the middle."""
-    text = " ".join(str(text).split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
-    return (cut[: end + 1] if end > limit // 2 else cut) + "…"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from game.brains.understand import stem
+from game.text import cut
 
 if TYPE_CHECKING:
     from game.brains.base import ConversationRequest, DecisionRequest
@@ -105,10 +106,6 @@ def relevant_knowledge(persona: NpcSpec, cues: str | tuple[str, ...], limit: int
     return [fact for _, _, fact in sorted(scored)[:limit]]
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 _ENTRY_START = re.compile(r"\n(?=#{2,3} )")  # a memory entry starts with "## " or "### "
 
 
@@ -127,7 +124,7 @@ def fit_entries(memory: str, room: int) -> str:
     for entry in reversed(_ENTRY_START.split(memory)):
         if used + len(entry) + 1 > room:
             if not kept:
-                kept.append(_cut(entry, room))
+                kept.append(cut(entry, room))
             break
         kept.append(entry)
         used += len(entry) + 1
@@ -145,7 +142,7 @@ MAX_FACT = 160
 
 
 def _facts(facts: list[str]) -> str:
-    return " ".join(_cut(fact, MAX_FACT) for fact in facts)
+    return " ".join(cut(fact, MAX_FACT) for fact in facts)
 
 
 def persona_fields(persona: NpcSpec) -> list[tuple[str, str, int]]:
@@ -161,7 +158,7 @@ def persona_fields(persona: NpcSpec) -> list[tuple[str, str, int]]:
 
 def _persona_block(persona: NpcSpec, brief: bool = False) -> str:
     description, traits, goals = (
-        _cut(text, BRIEF_PERSONA if brief and field != "traits" else most)
+        cut(text, BRIEF_PERSONA if brief and field != "traits" else most)
         for field, text, most in persona_fields(persona)[:3]
     )
     return (
@@ -256,7 +253,7 @@ def _decision_situation(
     elif req.unavailable:
         lines.append(f"Not available to talk now: {', '.join(req.unavailable)}.")
     if req.heard:
-        heard = (_cut(line, MAX_HEARD_CHARS) for line in req.heard[-max_heard:])
+        heard = (cut(line, MAX_HEARD_CHARS) for line in req.heard[-max_heard:])
         lines.append("You heard: " + " | ".join(heard))
     return lines
 

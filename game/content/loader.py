@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from game.content.models import LandmarkSpec, MapSpec, NpcSpec, Pair, Text, TileKindSpec, quoted
+from game.text import cut, one_line
 from game.words import counted
 
 M = TypeVar("M", bound=BaseModel)
@@ -34,7 +35,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        field, message = _cut(self.field, MAX_FIELD_CHARS), _cut(self.message, MAX_MESSAGE_CHARS)
+        field = cut(one_line(self.field), MAX_FIELD_CHARS)
+        message = cut(one_line(self.message), MAX_MESSAGE_CHARS)
         return f"{self.file}: {field}: {message}"
 
 
@@ -62,12 +64,6 @@ MAX_FIELD_CHARS = 100
 MAX_MESSAGE_CHARS = 400
 
 
-def _cut(text: str, limit: int) -> str:
-    """``text`` on one line, at most ``limit`` characters (the last an ellipsis)."""
-    text = " ".join(text.split()) if not text.isprintable() or len(text) > limit else text
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def display_path(path: Path) -> str:
     """The path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -84,7 +80,7 @@ def _key(part: str) -> str:
     field and message), a line break or other odd characters is quoted, the colon
     written \\u003a, so every problem stays ``file: field: message`` on one line."""
     if len(part) > MAX_KEY_CHARS:  # a key of a megabyte is shown by its start
-        return json.dumps(part[:MAX_KEY_CHARS] + "...", ensure_ascii=False).replace(":", "\\u003a")
+        return json.dumps(cut(part, MAX_KEY_CHARS), ensure_ascii=False).replace(":", "\\u003a")
     if part and part == part.strip() and ":" not in part and part.isprintable():
         return part
     return json.dumps(part, ensure_ascii=False).replace(":", "\\u003a")
@@ -143,7 +139,7 @@ def _describe(error: Any) -> str:
     message = message.replace("Input should be", "expected").replace("input should be", "expected")
     if kind not in {"value_error"} and value is not None and not isinstance(value, dict):
         message += f", got {quoted(value)}"
-    return " ".join(message.split())
+    return one_line(message)
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -230,7 +226,7 @@ def _read_yaml(
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
         problem = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
-        said = " ".join(problem.split())
+        said = one_line(problem)
         if "mapping values" in said:
             said += " (check this line's indentation, and put a value holding ': ' in quotes)"
         elif "block" in said or "indentation" in said:
@@ -240,7 +236,7 @@ def _read_yaml(
     except RecursionError:
         return None, [Problem(shown, "(file)", "lists or mappings are nested too deeply")]
     except ValueError as exc:  # e.g. a number with more digits than Python will convert
-        detail = " ".join(str(exc).split(":")[0].split()) or "a value cannot be read"
+        detail = one_line(str(exc).split(":")[0]) or "a value cannot be read"
         if "digits" in detail:
             detail = "a number has too many digits (at most 4300)"
         return None, [Problem(shown, "(file)", f"cannot be read: {detail}")]
@@ -354,7 +350,7 @@ def _grid_problems(terrain: _Terrain, shown: str) -> list[Problem]:
                 )
     first: dict[str, int] = {}
     for i, landmark in terrain.landmarks:
-        key = " ".join(landmark.name.lower().split())
+        key = one_line(landmark.name.lower())
         if key in first:  # villagers are told places by name: two would be one to them
             problems.append(
                 Problem(
@@ -422,7 +418,7 @@ def _tile_problem(terrain: _Terrain, pos: tuple[int, int]) -> tuple[bool, str | 
     if tile is None:
         return False, None
     if not tile.walkable:
-        return True, f"tile ({x}, {y}) is {_cut(tile.kind, 40)}, not walkable"
+        return True, f"tile ({x}, {y}) is {cut(one_line(tile.kind), 40)}, not walkable"
     return True, None
 
 

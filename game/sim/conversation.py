@@ -24,14 +24,13 @@ from game.sim.directives import (
     EndConversation,
     Say,
     as_shown,
-    clean_text,
     parse_reply,
     prose_line,
     says_then_ends,
 )
 from game.sim.pause import CONVERSATION, DIALOGUE
 from game.sim.state import TalkLedger
-from game.text import player_line
+from game.text import one_line, player_line
 from game.words import counted
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
@@ -467,7 +466,7 @@ class ConversationManager:
         # The villager greets in its own words from its file: instant, no model call.
         lines = self.sim.npcs[npc].spec.lines.greetings
         # One line, like every other line said: a line break would split the transcript.
-        greeting = clean_text(lines[(self.sim.turn + conv.id) % len(lines)]) or "Hello."
+        greeting = one_line(lines[(self.sim.turn + conv.id) % len(lines)]) or "Hello."
         self._said(conv, npc, greeting)
         self.sim.emit(m.Spoke(npc, greeting, self.sim.turn, conv.id))
         self.sim.emit(m.DialogueMessage(conv.id, npc, greeting, False))

@@ -73,7 +73,6 @@ __all__ = [
     "Say",
     "StartConversation",
     "Wait",
-    "clean_text",
     "describe_directives",
     "parse_directives",
     "parse_reply",
@@ -95,17 +94,15 @@ _SHOWN_LINE_CHARS = 80
 # ---- text helpers -------------------------------------------------------------------
 
 # What a message may contain and how it is cut are decided in game.text, for all who
-# keep or show such text. clean_text drops control characters (whitespace ones become
+# keep or show such text: one_line drops control characters (whitespace ones become
 # spaces) and lone surrogates, which cannot even be written to a UTF-8 log.
-clean_text = one_line
-_truncate = cut
 
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 
 
 def as_shown(text: str) -> str:
     """A model's answer as a warning quotes it: one line, cut to a readable length."""
-    return '"' + _truncate(clean_text(text), _SHOWN_LINE_CHARS) + '"'
+    return '"' + cut(one_line(text), _SHOWN_LINE_CHARS) + '"'
 
 
 def _unquote(text: str) -> str:
@@ -122,15 +119,10 @@ def _unquote(text: str) -> str:
 
 
 def _message(raw: str, what: str = "message") -> str:
-    text = clean_text(_unquote(clean_text(raw)))
+    text = one_line(_unquote(one_line(raw)))
     if not text:
         raise DirectiveError(f"empty {what}")
-    return _truncate(text, MAX_MESSAGE_CHARS)
-
-
-def _show(text: str) -> str:
-    """A line as quoted in a warning: one line, at most ~80 characters."""
-    return '"' + _truncate(clean_text(text), _SHOWN_LINE_CHARS) + '"'
+    return cut(text, MAX_MESSAGE_CHARS)
 
 
 # ---- directive classes ----------------------------------------------------------------
@@ -186,7 +178,7 @@ def register(cls: _D) -> _D:
 
 def _no_arguments(cls: type[BaseDirective], raw: str) -> None:
     if raw.strip():
-        raise DirectiveError(f"{cls.name} takes no arguments, got {_show(raw)}")
+        raise DirectiveError(f"{cls.name} takes no arguments, got {as_shown(raw)}")
 
 
 _COORD = re.compile(r"(?:([A-Za-z])\s*[=:]\s*)?([+-]?[0-9]{1,9})", re.ASCII)
@@ -214,13 +206,13 @@ class MoveTo(BaseDirective):
         parts = [part.strip() for part in text.split(",")]
         matches = [m for m in map(_COORD.fullmatch, parts) if m is not None]
         if len(parts) != 2 or len(matches) != 2:
-            raise DirectiveError(f"move_to expects two whole numbers x, y, got {_show(raw)}")
+            raise DirectiveError(f"move_to expects two whole numbers x, y, got {as_shown(raw)}")
         labels = tuple((m.group(1) or "").lower() for m in matches)
         x, y = (int(m.group(2)) for m in matches)
         if labels == ("y", "x"):
             x, y = y, x
         elif labels[0] not in ("", "x") or labels[1] not in ("", "y"):
-            raise DirectiveError(f"move_to expects x and y, got {_show(raw)}")
+            raise DirectiveError(f"move_to expects x and y, got {as_shown(raw)}")
         return cls(x, y)
 
     def render(self) -> str:
@@ -246,7 +238,7 @@ class Say(BaseDirective):
 
     def render(self) -> str:
         """``say("Hello")`` (the message cleaned and capped like a parsed one)."""
-        return f'say("{_truncate(clean_text(self.message), MAX_MESSAGE_CHARS)}")'
+        return f'say("{cut(one_line(self.message), MAX_MESSAGE_CHARS)}")'
 
 
 @register
@@ -288,19 +280,19 @@ class StartConversation(BaseDirective):
     def from_args(cls, raw: str) -> StartConversation:
         """The target is the text before the first comma, the message the rest."""
         head, comma, rest = raw.partition(",")
-        target = clean_text(_unquote(clean_text(head)))
+        target = one_line(_unquote(one_line(head)))
         if not target:
             raise DirectiveError("missing the name of who to talk to")
         if len(target) > MAX_TARGET_CHARS or not _TARGET.fullmatch(target):
-            raise DirectiveError(f"not a name: {_show(target)}")
+            raise DirectiveError(f"not a name: {as_shown(target)}")
         if not comma:
             raise DirectiveError("missing the opening message")
         return cls(target, _message(rest, "opening message"))
 
     def render(self) -> str:
         """``start_conversation_with(Bjorn, "Hello")``."""
-        message = _truncate(clean_text(self.message), MAX_MESSAGE_CHARS)
-        return f'start_conversation_with({clean_text(self.target)}, "{message}")'
+        message = cut(one_line(self.message), MAX_MESSAGE_CHARS)
+        return f'start_conversation_with({one_line(self.target)}, "{message}")'
 
 
 @register
@@ -473,18 +465,18 @@ def _speaker(who: object) -> str:
     if type(who) is str:
         return _speaker_name(who)
     try:
-        return _truncate(clean_text(str(who)), 40) or "NPC"
+        return cut(one_line(str(who)), 40) or "NPC"
     except Exception:  # noqa: BLE001 - a broken name must not break parsing
         return "NPC"
 
 
 @lru_cache(maxsize=4096)  # every answer is parsed for a villager whose name was seen before
 def _speaker_name(who: str) -> str:
-    return _truncate(clean_text(who), 40) or "NPC"
+    return cut(one_line(who), 40) or "NPC"
 
 
 def _listing(directives: Iterable[Directive]) -> str:
-    return _truncate(", ".join(d.render() for d in directives), _SHOWN_LINE_CHARS)
+    return cut(", ".join(d.render() for d in directives), _SHOWN_LINE_CHARS)
 
 
 # ---- public parsers -----------------------------------------------------------------
@@ -514,7 +506,7 @@ def _parse_directives(text: str | None, *, who: str, limit: int) -> ParseResult:
         if directive is not None:
             found.append(directive)
         elif reason is not None:
-            warnings.append(f"{who}: skipped {_show(line)}: {reason}")
+            warnings.append(f"{who}: skipped {as_shown(line)}: {reason}")
     warnings = _cap_warnings(who, warnings)
 
     cut = next((i for i, d in enumerate(found) if isinstance(d, StartConversation)), None)
@@ -558,7 +550,7 @@ def parse_reply(
             if directive is not None:
                 reason = f"{directive.name} is not allowed in a conversation reply"
             if reason is not None:
-                warnings.append(f"{speaker}: skipped {_show(line)}: {reason}")
+                warnings.append(f"{speaker}: skipped {as_shown(line)}: {reason}")
         return answer, tuple(_cap_warnings(speaker, warnings))
     except Exception as exc:  # noqa: BLE001 - the contract is to never raise
         return None, (f"{speaker}: could not read the reply ({type(exc).__name__})",)
@@ -581,7 +573,7 @@ def prose_line(text: str | None, *, speaker: str = "") -> str | None:
         lines = [line for line in _lines(text) if line.strip()]
         if not lines or len(lines) > _PROSE_LINES or any(_NOT_SPEECH.search(x) for x in lines):
             return None
-        said = clean_text(" ".join(lines))
+        said = one_line(" ".join(lines))
         label = _SPEAKER_LABEL.match(said)
         if label and (not speaker or speaker.lower() in label.group().lower()):
             said = said[label.end() :]

@@ -5,6 +5,7 @@ simulation's events, update, draw. Never waits on the simulation.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,14 @@ from game.ui.map_render import MapLayer
 from game.ui.overlays import Feed
 from game.ui.painter import Painter
 from game.ui.sprites import ASSETS_DIR, CharacterSprites, Palette, Tileset, parse_colour
-from game.ui.states import DialogueState, PlayingState, State, apply_transition
+from game.ui.states import (
+    DialogueState,
+    PlayingState,
+    Push,
+    State,
+    StoppedState,
+    apply_transition,
+)
 from game.world import PLAYER_NAME, Facing, Grid, chebyshev, manhattan
 
 if TYPE_CHECKING:
@@ -51,6 +59,8 @@ PLAYER_PALETTE = Palette(
     skin=(240, 200, 160), hair=(60, 40, 30), shirt=(200, 70, 60), trousers=(70, 80, 120)
 )
 THEME = ASSETS_DIR / "ui_theme.json"
+WORKER_CHECK = 0.5  # seconds between looks at whether the simulation still runs
+EXIT_STOPPED = 1  # the village's simulation died; the window said so
 EXIT_AFTER_FIRST_FRAME = "HAMLET_EXIT_AFTER_FIRST_FRAME"  # "1": quit once it has drawn
 REPAINT_EVENTS = frozenset(
     {
@@ -68,9 +78,15 @@ class Game:
     """Everything the player sees, fed by a :class:`SimWorker`."""
 
     def __init__(
-        self, content: Content, worker: SimWorker, brain_label: str, size: tuple[int, int]
+        self,
+        content: Content,
+        worker: SimWorker,
+        brain_label: str,
+        size: tuple[int, int],
+        log_dir: Path | None = None,
     ) -> None:
         self.worker = worker
+        self.log_dir = log_dir  # named when the simulation dies: where to read why
         self.screen = pygame.display.get_surface() or pygame.display.set_mode(size)
         self.size = self.screen.get_size()
         w, h = self.size
@@ -133,6 +149,7 @@ class Game:
         self.tap: Facing | None = None  # a press not yet turned into a step
         self._last_move_sent = -1.0
         self._clock_now = 0.0
+        self._worker_checked = -WORKER_CHECK  # the first frame looks
         self.camera.follow(*self._focus())
 
     # ---- one frame ----------------------------------------------------------------
@@ -144,6 +161,7 @@ class Game:
             self.handle_event(event)
         for sim_event in self.worker.drain():
             self.apply(sim_event)
+        self._watch_worker()
         self.update(dt)
         self.draw()
         return self.running
@@ -160,6 +178,18 @@ class Game:
 
     def send(self, command: m.Command) -> None:
         self.worker.send(command)
+
+    def _watch_worker(self) -> None:
+        """Every :data:`WORKER_CHECK` seconds: has the simulation died? Then a card says
+        so over a village that no longer moves, until the player quits."""
+        if self.hud_state.stopped or self._clock_now - self._worker_checked < WORKER_CHECK:
+            return
+        self._worker_checked = self._clock_now
+        if (error := self.worker.failure) is not None:
+            from game.sim.worker import stopped_parts  # only now: the game runs without it
+
+            self.hud_state.stopped = True
+            apply_transition(self, Push(StoppedState(stopped_parts(error, self.log_dir))))
 
     # ---- simulation events --------------------------------------------------------
 
@@ -464,7 +494,7 @@ def run_game(
     """Open the window and play until it is closed."""
     from game.sim.saves import save_folder
     from game.sim.simulation import SimConfig, Simulation
-    from game.sim.worker import SimWorker
+    from game.sim.worker import SimWorker, WorkerDied, stopped_line
 
     interval = args.turn_interval if args.turn_interval is not None else 1.5
     config = SimConfig(
@@ -497,8 +527,11 @@ def run_game(
         pygame.display.set_caption(f"Hamlet - {content.map.name}")
         pygame.display.set_mode(args.window)
         try:
-            worker.start()
-            game = Game(content, worker, brain.label, args.window)
+            try:
+                worker.start()
+            except WorkerDied:  # the window says so, as it would of a later failure
+                pass
+            game = Game(content, worker, brain.label, args.window, log_dir)
             game.save_dir = config.save_dir
             settle_after_startup()
             clock = pygame.time.Clock()
@@ -519,10 +552,15 @@ def run_game(
             worker.stop(timeout=1.5)
             pygame.quit()
             unsettle()
+    failure = worker.failure
     try:
         if stops.signum is not None:
             print(f"Interrupted ({stops.name}).")
+        if failure is not None:
+            print(f"hamlet: {stopped_line(failure, log_dir)}", file=sys.stderr)
         print(f"Logs: {log_dir}", flush=True)
     except OSError:  # stdout went with its terminal (SIGHUP): the logs are written anyway
         pass
-    return 0 if stops.signum is None else stops.exit_code
+    if stops.signum is not None:
+        return stops.exit_code
+    return 0 if failure is None else EXIT_STOPPED

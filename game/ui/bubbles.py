@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import pygame
 
-from game.text import for_screen
+from game.text import TextMeasurer, cut_to_width, for_screen
 from game.ui.actors import Anchors
 
 PAD = 6  # between the outline and the text
@@ -24,7 +24,6 @@ RADIUS = 7
 TAIL_H = 8  # how far the tail reaches below the box
 TAIL_HALF = 6  # half the width of the tail where it meets the box
 MAX_LINES = 6
-ELLIPSIS = "\u2026"
 MAX_CHARS = 2000  # nobody reads more than this in a bubble; spares wrapping 10 KB replies
 EDGE = 8  # kept between a bubble and the edge of the view
 CLEAR = 10  # from the anchor to a box put beside it: past the body of someone above
@@ -34,17 +33,6 @@ BG = (255, 255, 255)
 OUTLINE = (52, 38, 32)
 TEXT = (40, 30, 26)
 KEY = (255, 0, 255)  # colour key: the transparent corners and the sides of the tail
-
-class TextMeasurer(Protocol):
-    """Anything with a ``size(text) -> (w, h)``: a pygame font or a pygame-gui font."""
-
-    def size(self, text: str) -> tuple[int, int]: ...
-
-
-def clean_text(text: str, *, keep_newlines: bool = False) -> str:
-    """Make model output safe to draw (see :func:`game.text.for_screen`)."""
-    return for_screen(text, keep_newlines=keep_newlines)
-
 
 def _break_word(font: TextMeasurer, word: str, max_width: int) -> list[str]:
     """Split one word that is too wide into pieces that each fit (at least one char each)."""
@@ -94,14 +82,6 @@ def wrap_text(
     if max_lines is not None:
         return lines[: max_lines + 1]
     return lines
-
-
-def ellipsize(font: TextMeasurer, line: str, max_width: int) -> str:
-    """``line`` with an ellipsis on the end, trimmed until it fits."""
-    line = line.rstrip()
-    while line and font.size(line + ELLIPSIS)[0] > max_width:
-        line = line[:-1].rstrip()
-    return line + ELLIPSIS
 
 
 def render_box(font: pygame.font.Font, lines: list[str]) -> pygame.Surface:
@@ -252,13 +232,13 @@ class SpeechBubbles:
 
     def say(self, speaker: str, text: str) -> None:
         """Show ``text`` over ``speaker``, replacing whatever they were saying."""
-        shown = clean_text(text[: MAX_CHARS * 2])[:MAX_CHARS]
+        shown = for_screen(text[: MAX_CHARS * 2])[:MAX_CHARS]
         if not shown:
             return
         lines = wrap_text(self.font, shown, self.max_text_width, MAX_LINES)
         if len(lines) > MAX_LINES:
             lines = lines[:MAX_LINES]
-            lines[-1] = ellipsize(self.font, lines[-1], self.max_text_width)
+            lines[-1] = cut_to_width(lines[-1], self.max_text_width, self.font, more=True)
         self._bubbles.pop(speaker, None)  # re-insert so the newest bubble draws on top
         box = render_box(self.font, lines)
         bubble = _Bubble(shown, tuple(lines), box, box)

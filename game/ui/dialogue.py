@@ -18,7 +18,7 @@ import pygame_gui
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import UILabel, UIScrollingContainer, UITextBox, UITextEntryLine, UIWindow
 
-from game.ui.bubbles import ELLIPSIS, clean_text
+from game.text import ELLIPSIS, cut, for_screen
 from game.ui.camera import Slack
 from game.ui.fonts import gui_face, gui_runs
 
@@ -170,10 +170,8 @@ def place_window(
 
 def message_text(text: str) -> str:
     """The text a message shows: cleaned, at most a blank line between paragraphs, capped."""
-    text = re.sub(r"\n{3,}", "\n\n", clean_text(text, keep_newlines=True))
-    if len(text) > MAX_MESSAGE_CHARS:
-        text = text[:MAX_MESSAGE_CHARS].rstrip() + ELLIPSIS
-    return text
+    text = re.sub(r"\n{3,}", "\n\n", for_screen(text, keep_newlines=True))
+    return cut(text, MAX_MESSAGE_CHARS)
 
 
 def message_html(text: str) -> str:
@@ -363,7 +361,7 @@ class DialogueBox:
         )
         self.thinking = UILabel(
             pygame.Rect(MARGIN, thinking_y, width, THINKING_H),
-            f"{npc_name} is thinking\u2026",
+            f"{npc_name} is thinking{ELLIPSIS}",
             self.manager,
             container=window,
             object_id=ObjectID("#dialogue_thinking", "@dialogue"),
@@ -634,7 +632,7 @@ class DialogueBox:
             self.focus()
 
     def _submit(self, entry: UITextEntryLine) -> SendText | None:
-        text = clean_text(entry.get_text())[: self.max_input].strip()
+        text = for_screen(entry.get_text())[: self.max_input].strip()
         entry.set_text("")
         self.focus()
         return SendText(text) if text else None

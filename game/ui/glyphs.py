@@ -9,7 +9,7 @@ character. A symbol one of the fonts does have (★ ♪ ♥ ☀) is kept.
 
 from __future__ import annotations
 
-from game.ui.bubbles import ELLIPSIS
+from game.text import ELLIPSIS
 from game.ui.fonts import can_draw
 
 # What builds emoji out of others: the joiner, variation selectors, keycap, tags. Alone

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pygame
 
 from game.sim.pause import CONVERSATION, DIALOGUE, PLAYER
-from game.ui.bubbles import ellipsize, wrap_text
+from game.text import cut_to_width
+from game.ui.bubbles import wrap_text
 
 BAR_HEIGHT = 26
 MARGIN = 10  # at each end of the bar, and at least this between its two texts
@@ -33,6 +34,7 @@ class HudState:
     watching: bool = False  # the camera follows them, not the player
     dialogue_with: str | None = None  # the villager in the player's dialogue box
     waiting: bool = False  # ...who is still talking with someone else
+    stopped: bool = False  # the simulation died: nothing will move again
 
     def _reason(self, reason: str) -> str:
         """A pause reason as the bar says it, to the player: who is talking, and how to go
@@ -49,7 +51,9 @@ class HudState:
 
     def text(self) -> tuple[str, str]:
         status = "Turns running"
-        if self.paused_reasons:
+        if self.stopped:
+            status = "Stopped: the simulation failed"
+        elif self.paused_reasons:
             why = "; ".join(map(self._reason, self.paused_reasons))
             status = f"Paused {why}" if why.startswith("by ") else f"Paused: {why}"
         tokens = f"{self.tokens:,} tokens"
@@ -57,9 +61,9 @@ class HudState:
             tokens += f" (~${self.cost_usd:.4f} est.)"
         if self.failures:
             tokens += f"   {self.failures} failed call{'s' if self.failures != 1 else ''}"
-        left = (
-            f"{self.map_name}   Turn {self.turn}   {status}   {self.turn_interval:g}s between turns"
-        )
+        left = f"{self.map_name}   Turn {self.turn}   {status}"
+        if not self.stopped:  # no turn comes any more: the pace means nothing
+            left += f"   {self.turn_interval:g}s between turns"
         right = f"Brain: {self.brain}   {tokens}   F1 help"
         return left, right
 
@@ -87,19 +91,20 @@ class Hud:
             room = self.width - self.font.size(shown)[0] - 3 * MARGIN
             if self.font.size(left)[0] <= room:
                 return left, shown
-        return ellipsize(self.font, left, max(room, 0)), COMPACT_RIGHT
+        return cut_to_width(left, max(room, 0), self.font), COMPACT_RIGHT
 
     def draw(self, target: pygame.Surface, state: HudState, *, again: bool = True) -> None:
         """Blit the bar; with ``again`` False, only if what it says has changed (the target
         still shows it from last time)."""
         left, right = state.text()
-        key = (left, right, bool(state.paused_reasons))
+        warn = bool(state.paused_reasons) or state.stopped
+        key = (left, right, warn)
         if key != self._key:
             again = True
             self._key = key
             left, right = self.fitted(state)
             self._surface.fill(BAR_BG)
-            fg = PAUSED_FG if state.paused_reasons else BAR_FG
+            fg = PAUSED_FG if warn else BAR_FG
             text = self.font.render(left, True, fg)
             self._surface.blit(text, (MARGIN, (BAR_HEIGHT - text.get_height()) // 2))
             text = self.font.render(right, True, BAR_FG)

@@ -1,10 +1,14 @@
-"""Overlays drawn over the map: the help card, the quit question, the conversation feed."""
+"""Overlays drawn over the map: the help card, the quit question, the card saying the
+village stopped, the conversation feed."""
 
 from __future__ import annotations
 
 from collections import deque
 
 import pygame
+
+from game.text import cut
+from game.ui.bubbles import wrap_text
 
 PANEL_BG = (250, 242, 222)
 PANEL_EDGE = (110, 78, 58)
@@ -98,6 +102,34 @@ def question_card(
     return panel
 
 
+STOPPED_TITLE = "The village stopped"
+STOPPED_HINT = "Escape to quit."
+
+
+def stopped_card(
+    title_font: pygame.font.Font,
+    font: pygame.font.Font,
+    paragraphs: tuple[str, ...],
+    width: int,
+) -> pygame.Surface:
+    """``paragraphs`` (what went wrong, where the log is) wrapped to ``width``, under a
+    title, over the way out."""
+    title = title_font.render(STOPPED_TITLE, True, INK)
+    room = max(width - 56, 80)
+    rows = [row for text in paragraphs for row in wrap_text(font, text, room)]
+    shown = [font.render(row, True, INK) for row in rows]
+    hint = font.render(STOPPED_HINT, True, FAINT)
+    line_h = font.get_linesize()
+    inner = max(title.get_width(), hint.get_width(), *(row.get_width() for row in shown))
+    panel = _panel((inner + 56, 64 + line_h * (len(shown) + 1) + 36))
+    panel.blit(title, ((panel.get_width() - title.get_width()) // 2, 18))
+    for i, row in enumerate(shown):
+        panel.blit(row, (28, 62 + i * line_h))
+    hint_y = 62 + (len(shown) + 1) * line_h
+    panel.blit(hint, ((panel.get_width() - hint.get_width()) // 2, hint_y))
+    return panel
+
+
 MAX_FEED_ROWS = 30
 FEED_LINES = 200  # lines kept to scroll back through
 MAX_FEED_CHARS = 2000  # a line longer than any a villager says; past it, an ellipsis
@@ -127,8 +159,7 @@ class Feed:
 
     def add(self, turn: int, speaker: str, text: str) -> None:
         shown = f"T{turn} {speaker}: {text}"
-        if len(shown) > MAX_FEED_CHARS:
-            shown = shown[: MAX_FEED_CHARS - 1] + "…"
+        shown = cut(shown, MAX_FEED_CHARS)
         self.lines.append(shown)
         self._wrapped.append(self._fit(shown))
         if self.scroll:  # scrolled back: the lines being read stay in place

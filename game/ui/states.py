@@ -1,4 +1,4 @@
-"""Input states: playing, dialogue, help card, quit question.
+"""Input states: playing, dialogue, help card, quit question, the village stopped.
 
 A state's ``handle`` returns what should happen next (push, pop, quit, or nothing);
 :func:`apply_transition` carries it out. Modal states draw over the one below.
@@ -16,7 +16,14 @@ from game.sim import messages as m
 from game.sim.saves import newest_save
 from game.ui import dialogue as dlg
 from game.ui.glyphs import drawable
-from game.ui.overlays import WHEEL_LINES, fit_within, help_card, load_card, quit_card
+from game.ui.overlays import (
+    WHEEL_LINES,
+    fit_within,
+    help_card,
+    load_card,
+    quit_card,
+    stopped_card,
+)
 from game.world import PLAYER_NAME, Facing
 
 if TYPE_CHECKING:
@@ -271,6 +278,32 @@ class LoadState(_CardState):
 
 
 _TURN = re.compile(r"-turn(\d+)")
+
+
+class StoppedState(_CardState):
+    """The simulation died: a card says why and where the log is, over a village that no
+    longer moves. Nothing under it answers any more (the dialogue box closes); the window
+    still draws, F3 still works, and Escape (or closing the window) quits."""
+
+    def __init__(self, paragraphs: tuple[str, ...]) -> None:
+        self.paragraphs = paragraphs  # what went wrong; where the log is
+
+    def _card(self, game: Game) -> pygame.Surface:
+        width = min(640, game.view.width - 48)
+        return stopped_card(game.title_font, game.font, self.paragraphs, width)
+
+    def enter(self, game: Game) -> None:
+        if game.dialogue.is_open:
+            game.dialogue.close()
+            game.camera.shift = (0, 0)
+        del game.states[1:-1]  # a card or the dialogue under it: nothing to go back to
+
+    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            return Quit()
+        return None
 
 
 class DialogueState(State):
