@@ -19,7 +19,7 @@ from conftest import ROOT
 from uikit import Harness
 
 from game.brains import OfflineBrain
-from game.cli import build_parser
+from game.cli import build_parser, settle_concurrency
 from game.headless import run_headless
 from game.sim import messages as m
 from game.sim.memory import log_file_name
@@ -190,6 +190,7 @@ def test_headless_whose_simulation_dies_mid_run_says_so_and_exits_1(
     logs = tmp_path / "logs"
     args = build_parser().parse_args(["--headless", "--turns", "5", "--log-dir", str(logs)])
     brain = OfflineBrain(0)
+    settle_concurrency(args, brain)  # as the command line does before it runs
     code = run_headless(
         tiny_content, brain, args, logs, None, sys.stdout, simulation=BreaksAfterTwoTurns
     )

@@ -34,6 +34,7 @@ BENCHMARKS = (
     "sim_scale",
     "context",
     "startup",
+    "saving",
     "catch",
 )
 # Each group runs in a fresh process, so that one benchmark's heap and threads cannot
@@ -47,6 +48,7 @@ GROUPS = (
     ("sim_scale",),
     ("context",),
     ("startup",),
+    ("saving",),
     ("catch",),  # ten minutes of real time at the game's own pace (--catch-minutes)
 )
 
