@@ -20,16 +20,7 @@ from game.brains.offline import OfflineBrain
 from game.brains.usage import UsageMeter
 from game.sim import messages as m
 from game.sim.conversation import SHUTDOWN, ConversationManager
-from game.sim.directives import (
-    EndConversation,
-    MoveTo,
-    Say,
-    StartConversation,
-    Wait,
-    as_shown,
-    describe_directives,
-    parse_directives,
-)
+from game.sim.directives import as_shown, describe_directives, parse_directives
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, QUIT, PauseGate
 from game.words import counted
@@ -419,12 +410,13 @@ class Simulation:
                 "until answers use move_to(x, y), say(...), wait() and the rest, "
                 f"one per line. It was: {as_shown(reply.text)}",
             )
-        if result.directives and all(isinstance(d, EndConversation) for d in result.directives):
-            # Accepted and ignored outside a conversation, it would leave the villager
-            # standing with no word of why.
-            self.warn(f"{name}: only end_conversation() outside a conversation; waiting")
-            self.note(name, "- Had no conversation to end, so I waited.")
-            self.npcs[name].why_idle = "its one directive, end_conversation(), had no talk to end"
+        idle = result.directives[0].idle_alone if result.directives else None
+        if idle is not None and all(d.idle_alone is not None for d in result.directives):
+            # Verbs that do nothing here (end_conversation() outside a conversation) would
+            # leave the villager standing with no word of why.
+            self.warn(f"{name}: {idle.warning}")
+            self.note(name, idle.note)
+            self.npcs[name].why_idle = idle.why
             return ()
         return result.directives
 
@@ -508,21 +500,12 @@ class Simulation:
     # ---- acting -----------------------------------------------------------------------
 
     async def act(self, name: str, directive: Directive) -> bool:
-        """Carry out one directive, checked against the world now. True ends the turn."""
-        if isinstance(directive, MoveTo):
-            await self.walk(name, (directive.x, directive.y))
-        elif isinstance(directive, Say):
-            self.say(name, directive.message)
-        elif isinstance(directive, Wait):
-            self.world.entities[name].activity = "waiting"
-            self.note(name, "- Waited.")
-            self.act_line(name, "waits")
-        elif isinstance(directive, StartConversation):
-            await self.conversations.start_from_directive(name, directive.target, directive.message)
-            return True
-        elif isinstance(directive, EndConversation):
-            pass  # accepted and ignored outside a conversation
-        return False
+        """Carry out one directive, checked against the world now. True ends the turn.
+
+        What each verb does is declared with the verb, in game.sim.verbs.
+        """
+        await directive.perform(self, name)
+        return directive.ends_turn
 
     def say(self, name: str, text: str, conversation_id: int | None = None) -> None:
         """Say a line aloud: a bubble, and everyone within hearing range remembers it."""
