@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -234,31 +235,56 @@ class Simulation:
             log.exception("command %r failed", command)
 
     def _handle(self, command: m.Command) -> None:
-        if isinstance(command, m.MovePlayer):
-            player = self.world.get(PLAYER_NAME)
-            if player is None:
-                return
-            if self.conversations.player_busy():
-                return
-            result = self.world.step(PLAYER_NAME, command.facing)
-            if result:
-                self.emit(m.EntityMoved(PLAYER_NAME, player.pos, player.facing, 0.0))
-            else:
-                self.emit(m.EntityTurned(PLAYER_NAME, player.facing))
-        elif isinstance(command, m.TalkToNeighbour):
-            self.conversations.player_talks(command.seen)
-        elif isinstance(command, m.PlayerSays):
-            self.conversations.player_says(command.conversation_id, command.text)
-        elif isinstance(command, m.CloseDialogue):
-            self.conversations.player_closes(command.conversation_id)
-        elif isinstance(command, m.TogglePause):
-            self.gate.toggle(PLAYER)
-        elif isinstance(command, m.QuitQuestion):
-            (self.gate.hold if command.shown else self.gate.release)(QUIT)
-        elif isinstance(command, m.ChangePace):
-            interval = self.turn_interval * command.factor
-            self.turn_interval = round(min(max(interval, 0.1), 10.0), 2)
-            self.emit(m.PaceChanged(self.turn_interval))
+        handler = self.on_command.get(type(command))
+        if handler is None:
+            log.warning("no handler for command %r", command)
+            return
+        handler(command)
+
+    @cached_property
+    def on_command(self) -> dict[type[m.Command], Callable[[Any], None]]:
+        """What each kind of command does; every kind in ``m.Command`` has one (tested)."""
+        return {
+            m.MovePlayer: self._move_player,
+            m.TalkToNeighbour: self._talk_to_neighbour,
+            m.PlayerSays: self._player_says,
+            m.CloseDialogue: self._close_dialogue,
+            m.TogglePause: self._toggle_pause,
+            m.QuitQuestion: self._quit_question,
+            m.ChangePace: self._change_pace,
+        }
+
+    def _move_player(self, command: m.MovePlayer) -> None:
+        player = self.world.get(PLAYER_NAME)
+        if player is None:
+            return
+        if self.conversations.player_busy():
+            return
+        result = self.world.step(PLAYER_NAME, command.facing)
+        if result:
+            self.emit(m.EntityMoved(PLAYER_NAME, player.pos, player.facing, 0.0))
+        else:
+            self.emit(m.EntityTurned(PLAYER_NAME, player.facing))
+
+    def _talk_to_neighbour(self, command: m.TalkToNeighbour) -> None:
+        self.conversations.player_talks(command.seen)
+
+    def _player_says(self, command: m.PlayerSays) -> None:
+        self.conversations.player_says(command.conversation_id, command.text)
+
+    def _close_dialogue(self, command: m.CloseDialogue) -> None:
+        self.conversations.player_closes(command.conversation_id)
+
+    def _toggle_pause(self, command: m.TogglePause) -> None:
+        self.gate.toggle(PLAYER)
+
+    def _quit_question(self, command: m.QuitQuestion) -> None:
+        (self.gate.hold if command.shown else self.gate.release)(QUIT)
+
+    def _change_pace(self, command: m.ChangePace) -> None:
+        interval = self.turn_interval * command.factor
+        self.turn_interval = round(min(max(interval, 0.1), 10.0), 2)
+        self.emit(m.PaceChanged(self.turn_interval))
 
     # ---- turns ------------------------------------------------------------------------
 
