@@ -1,5 +1,8 @@
 """Directives: what an NPC's brain answers, one per line, parsed into typed values.
 
+The verbs themselves -- their arguments, their line of help and what they do -- are
+declared in :mod:`game.sim.verbs`; this module reads the lines around them.
+
 A brain (an LLM or the offline scripted brain) answers each turn with lines like::
 
     move_to(3, 4)
@@ -55,9 +58,28 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar, TypeAlias, TypeVar
+from typing import TypeAlias
 
-from game.text import cut, one_line
+from game.sim.verbs import (
+    MAX_MESSAGE_CHARS,
+    MAX_TARGET_CHARS,
+    REGISTRY,
+    SHOWN_LINE_CHARS,
+    BaseDirective,
+    Directive,
+    DirectiveError,
+    EndConversation,
+    MoveTo,
+    Say,
+    StartConversation,
+    Wait,
+    as_shown,
+    clean_text,
+    describe_directives,
+    read_message,
+    register,
+)
+from game.text import cut
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -73,6 +95,7 @@ __all__ = [
     "Say",
     "StartConversation",
     "Wait",
+    "clean_text",
     "describe_directives",
     "parse_directives",
     "parse_reply",
@@ -80,243 +103,12 @@ __all__ = [
     "register",
 ]
 
-MAX_MESSAGE_CHARS = 300
-"""Longest message kept; longer ones are cut and end with an ellipsis."""
-
-MAX_TARGET_CHARS = 40
-"""Longest conversation target name accepted."""
-
 MAX_WARNINGS = 20
 """Line warnings kept per answer; any more are summarised in one extra warning."""
 
-_SHOWN_LINE_CHARS = 80
-
-# ---- text helpers -------------------------------------------------------------------
-
-# What a message may contain and how it is cut are decided in game.text, for all who
-# keep or show such text: one_line drops control characters (whitespace ones become
-# spaces) and lone surrogates, which cannot even be written to a UTF-8 log.
-
-_QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’"}
-
-
-def as_shown(text: str) -> str:
-    """A model's answer as a warning quotes it: one line, cut to a readable length."""
-    return '"' + cut(one_line(text), _SHOWN_LINE_CHARS) + '"'
-
-
-def _unquote(text: str) -> str:
-    """Strip one pair of matching surrounding quotes.
-
-    A lone opening double quote with no other double quote after it (``"Hello`` from a
-    reply cut short) is stripped too; a lone single quote is kept (``'tis``).
-    """
-    if len(text) >= 2 and text[0] in _QUOTE_PAIRS and text[-1] == _QUOTE_PAIRS[text[0]]:
-        return text[1:-1]
-    if text[:1] in ('"', "“") and _QUOTE_PAIRS[text[0]] not in text[1:]:
-        return text[1:]
-    return text
-
-
-def _message(raw: str, what: str = "message") -> str:
-    text = one_line(_unquote(one_line(raw)))
-    if not text:
-        raise DirectiveError(f"empty {what}")
-    return cut(text, MAX_MESSAGE_CHARS)
-
-
-# ---- directive classes ----------------------------------------------------------------
-
-
-class DirectiveError(ValueError):
-    """Bad arguments for a known verb; raised by ``from_args``, caught by the parsers."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class BaseDirective:
-    """What every directive class provides: its verb, usage, help, parsing and rendering."""
-
-    name: ClassVar[str]
-    """The verb, lower case, as written by the brain."""
-    usage: ClassVar[str]
-    """How the call is written, for prompts: ``move_to(x, y)``."""
-    help: ClassVar[str]
-    """One line describing the directive, for prompts."""
-
-    @classmethod
-    def from_args(cls, raw: str) -> Directive:
-        """Build the directive from the text between its parentheses ("" when bare).
-
-        Raises :class:`DirectiveError` when the arguments are wrong.
-        """
-        raise NotImplementedError
-
-    def render(self) -> str:
-        """The canonical one-line text of this directive; it parses back to an equal one."""
-        raise NotImplementedError
-
-
-REGISTRY: dict[str, type[BaseDirective]] = {}
-"""Every directive class by verb, in registration order."""
-
-_D = TypeVar("_D", bound="type[BaseDirective]")
-
-
-def register(cls: _D) -> _D:
-    """Class decorator: make a directive class known to the parsers and prompts."""
-    verb = cls.name
-    if verb != verb.lower() or not re.fullmatch(r"[a-z][a-z0-9_]*", verb):
-        raise ValueError(f"directive verbs are lower-case identifiers, got {verb!r}")
-    if verb in REGISTRY:
-        raise ValueError(f"directive {verb!r} is already registered")
-    REGISTRY[verb] = cls
-    return cls
-
-
-def _no_arguments(cls: type[BaseDirective], raw: str) -> None:
-    if raw.strip():
-        raise DirectiveError(f"{cls.name} takes no arguments, got {as_shown(raw)}")
-
-
-_COORD = re.compile(r"(?:([A-Za-z])\s*[=:]\s*)?([+-]?[0-9]{1,9})", re.ASCII)
-_BRACKETS = {"(": ")", "[": "]"}
-
-
-@register
-@dataclass(frozen=True)
-class MoveTo(BaseDirective):
-    """Walk towards the tile at column ``x``, row ``y``."""
-
-    name = "move_to"
-    usage = "move_to(x, y)"
-    help = "walk towards the tile at column x, row y (whole numbers)"
-
-    x: int
-    y: int
-
-    @classmethod
-    def from_args(cls, raw: str) -> MoveTo:
-        """Accept ``3, 4``, ``-3, +4``, ``x=3, y=4`` (or ``y=4, x=3``) and ``(3, 4)``."""
-        text = raw.strip()
-        if len(text) >= 2 and text[0] in _BRACKETS and text[-1] == _BRACKETS[text[0]]:
-            text = text[1:-1]
-        parts = [part.strip() for part in text.split(",")]
-        matches = [m for m in map(_COORD.fullmatch, parts) if m is not None]
-        if len(parts) != 2 or len(matches) != 2:
-            raise DirectiveError(f"move_to expects two whole numbers x, y, got {as_shown(raw)}")
-        labels = tuple((m.group(1) or "").lower() for m in matches)
-        x, y = (int(m.group(2)) for m in matches)
-        if labels == ("y", "x"):
-            x, y = y, x
-        elif labels[0] not in ("", "x") or labels[1] not in ("", "y"):
-            raise DirectiveError(f"move_to expects x and y, got {as_shown(raw)}")
-        return cls(x, y)
-
-    def render(self) -> str:
-        """``move_to(3, 4)``."""
-        return f"move_to({self.x}, {self.y})"
-
-
-@register
-@dataclass(frozen=True)
-class Say(BaseDirective):
-    """Say something aloud to whoever is in earshot."""
-
-    name = "say"
-    usage = "say(message)"
-    help = "say the message out loud; everyone nearby hears it"
-
-    message: str
-
-    @classmethod
-    def from_args(cls, raw: str) -> Say:
-        """The whole argument text is the message (quoted or bare)."""
-        return cls(_message(raw))
-
-    def render(self) -> str:
-        """``say("Hello")`` (the message cleaned and capped like a parsed one)."""
-        return f'say("{cut(one_line(self.message), MAX_MESSAGE_CHARS)}")'
-
-
-@register
-@dataclass(frozen=True)
-class Wait(BaseDirective):
-    """Do nothing this turn."""
-
-    name = "wait"
-    usage = "wait()"
-    help = "do nothing this turn"
-
-    @classmethod
-    def from_args(cls, raw: str) -> Wait:
-        """No arguments allowed."""
-        _no_arguments(cls, raw)
-        return cls()
-
-    def render(self) -> str:
-        """``wait()``."""
-        return "wait()"
-
-
-_TARGET = re.compile(r"[^\W\d_][\w' .-]*")
-
-
-@register
-@dataclass(frozen=True)
-class StartConversation(BaseDirective):
-    """Open a conversation with someone next to you; it ends the turn's directives."""
-
-    name = "start_conversation_with"
-    usage = "start_conversation_with(Name, message)"
-    help = "start talking with Name (who must be next to you) by saying message; ends your turn"
-
-    target: str
-    message: str
-
-    @classmethod
-    def from_args(cls, raw: str) -> StartConversation:
-        """The target is the text before the first comma, the message the rest."""
-        head, comma, rest = raw.partition(",")
-        target = one_line(_unquote(one_line(head)))
-        if not target:
-            raise DirectiveError("missing the name of who to talk to")
-        if len(target) > MAX_TARGET_CHARS or not _TARGET.fullmatch(target):
-            raise DirectiveError(f"not a name: {as_shown(target)}")
-        if not comma:
-            raise DirectiveError("missing the opening message")
-        return cls(target, _message(rest, "opening message"))
-
-    def render(self) -> str:
-        """``start_conversation_with(Bjorn, "Hello")``."""
-        message = cut(one_line(self.message), MAX_MESSAGE_CHARS)
-        return f'start_conversation_with({one_line(self.target)}, "{message}")'
-
-
-@register
-@dataclass(frozen=True)
-class EndConversation(BaseDirective):
-    """Leave the conversation you are in."""
-
-    name = "end_conversation"
-    usage = "end_conversation()"
-    help = "leave the conversation you are in"
-
-    @classmethod
-    def from_args(cls, raw: str) -> EndConversation:
-        """No arguments allowed."""
-        _no_arguments(cls, raw)
-        return cls()
-
-    def render(self) -> str:
-        """``end_conversation()``."""
-        return "end_conversation()"
-
-
-Directive: TypeAlias = MoveTo | Say | Wait | StartConversation | EndConversation
-"""Any parsed directive."""
+_truncate = cut
+_show = as_shown  # a line as quoted in a warning: one line, at most ~80 characters
+_message = read_message
 
 
 @dataclass(frozen=True)
@@ -325,11 +117,6 @@ class ParseResult:
 
     directives: tuple[Directive, ...]
     warnings: tuple[str, ...]
-
-
-def describe_directives() -> str:
-    """The help block for prompts: every registered verb's usage and help, one per line."""
-    return "\n".join(f"{cls.usage} - {cls.help}" for cls in REGISTRY.values())
 
 
 # ---- line parsing -------------------------------------------------------------------
@@ -445,7 +232,15 @@ def without_thinking(text: str) -> str:
     return text[: start.start()] if start else text
 
 
+_read_with: tuple[type[BaseDirective], ...] = ()  # the verbs the cached outcomes were read with
+
+
 def _lines(text: object) -> list[str]:
+    global _read_with
+    verbs = tuple(REGISTRY.values())
+    if verbs != _read_with:  # a verb came or went (a test's own): what lines meant has changed
+        _read_with = verbs
+        _parse_line.cache_clear()
     if text is None:
         return []
     if isinstance(text, bytes):
@@ -465,18 +260,18 @@ def _speaker(who: object) -> str:
     if type(who) is str:
         return _speaker_name(who)
     try:
-        return cut(one_line(str(who)), 40) or "NPC"
+        return _truncate(clean_text(str(who)), 40) or "NPC"
     except Exception:  # noqa: BLE001 - a broken name must not break parsing
         return "NPC"
 
 
 @lru_cache(maxsize=4096)  # every answer is parsed for a villager whose name was seen before
 def _speaker_name(who: str) -> str:
-    return cut(one_line(who), 40) or "NPC"
+    return _truncate(clean_text(who), 40) or "NPC"
 
 
 def _listing(directives: Iterable[Directive]) -> str:
-    return cut(", ".join(d.render() for d in directives), _SHOWN_LINE_CHARS)
+    return _truncate(", ".join(d.render() for d in directives), SHOWN_LINE_CHARS)
 
 
 # ---- public parsers -----------------------------------------------------------------
@@ -485,10 +280,10 @@ def _listing(directives: Iterable[Directive]) -> str:
 def parse_directives(text: str | None, *, who: str = "NPC", limit: int = 5) -> ParseResult:
     """Parse a turn's answer into at most ``limit`` directives, plus warnings. Never raises.
 
-    Lines are read in order (see the module docstring for the rules). A
-    :class:`StartConversation` always ends the list: valid directives after it are
-    dropped with one warning. Beyond ``limit`` (a negative limit counts as 0), extra
-    directives are dropped with one warning saying how many.
+    Lines are read in order (see the module docstring for the rules). A directive whose
+    verb ends the turn (:class:`StartConversation`) always ends the list: valid
+    directives after it are dropped with one warning. Beyond ``limit`` (a negative limit
+    counts as 0), extra directives are dropped with one warning saying how many.
     """
     speaker = _speaker(who)
     try:
@@ -506,10 +301,10 @@ def _parse_directives(text: str | None, *, who: str, limit: int) -> ParseResult:
         if directive is not None:
             found.append(directive)
         elif reason is not None:
-            warnings.append(f"{who}: skipped {as_shown(line)}: {reason}")
+            warnings.append(f"{who}: skipped {_show(line)}: {reason}")
     warnings = _cap_warnings(who, warnings)
 
-    cut = next((i for i, d in enumerate(found) if isinstance(d, StartConversation)), None)
+    cut = next((i for i, d in enumerate(found) if d.ends_turn), None)
     if cut is not None and cut < limit:
         kept, dropped = found[: cut + 1], found[cut + 1 :]
         if dropped:
@@ -550,7 +345,7 @@ def parse_reply(
             if directive is not None:
                 reason = f"{directive.name} is not allowed in a conversation reply"
             if reason is not None:
-                warnings.append(f"{speaker}: skipped {as_shown(line)}: {reason}")
+                warnings.append(f"{speaker}: skipped {_show(line)}: {reason}")
         return answer, tuple(_cap_warnings(speaker, warnings))
     except Exception as exc:  # noqa: BLE001 - the contract is to never raise
         return None, (f"{speaker}: could not read the reply ({type(exc).__name__})",)
@@ -573,7 +368,7 @@ def prose_line(text: str | None, *, speaker: str = "") -> str | None:
         lines = [line for line in _lines(text) if line.strip()]
         if not lines or len(lines) > _PROSE_LINES or any(_NOT_SPEECH.search(x) for x in lines):
             return None
-        said = one_line(" ".join(lines))
+        said = clean_text(" ".join(lines))
         label = _SPEAKER_LABEL.match(said)
         if label and (not speaker or speaker.lower() in label.group().lower()):
             said = said[label.end() :]

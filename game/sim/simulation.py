@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +22,7 @@ from game.brains.usage import UsageMeter
 from game.sim import messages as m
 from game.sim.concurrency import REMEMBER, AdaptiveLimit, CallGate
 from game.sim.conversation import SHUTDOWN, ConversationManager
-from game.sim.directives import (
-    EndConversation,
-    MoveTo,
-    Say,
-    StartConversation,
-    Wait,
-    as_shown,
-    describe_directives,
-    parse_directives,
-)
+from game.sim.directives import as_shown, describe_directives, parse_directives
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, QUIT, PauseGate
 from game.sim.saves import newest_save, save_name, write_save
@@ -288,35 +280,64 @@ class Simulation:
             log.exception("command %r failed", command)
 
     def _handle(self, command: m.Command) -> None:
-        if isinstance(command, m.MovePlayer):
-            player = self.world.get(PLAYER_NAME)
-            if player is None:
-                return
-            if self.conversations.player_busy():
-                return
-            result = self.world.step(PLAYER_NAME, command.facing)
-            if result:
-                self.emit(m.EntityMoved(PLAYER_NAME, player.pos, player.facing, 0.0))
-            else:
-                self.emit(m.EntityTurned(PLAYER_NAME, player.facing))
-        elif isinstance(command, m.TalkToNeighbour):
-            self.conversations.player_talks(command.seen)
-        elif isinstance(command, m.PlayerSays):
-            self.conversations.player_says(command.conversation_id, command.text)
-        elif isinstance(command, m.CloseDialogue):
-            self.conversations.player_closes(command.conversation_id)
-        elif isinstance(command, m.TogglePause):
-            self.gate.toggle(PLAYER)
-        elif isinstance(command, m.SaveGame):
-            self._ask_save()
-        elif isinstance(command, m.LoadGame):
-            self._ask_load(command.path)
-        elif isinstance(command, m.QuitQuestion):
-            (self.gate.hold if command.shown else self.gate.release)(QUIT)
-        elif isinstance(command, m.ChangePace):
-            interval = self.turn_interval * command.factor
-            self.turn_interval = round(min(max(interval, 0.1), 10.0), 2)
-            self.emit(m.PaceChanged(self.turn_interval))
+        handler = self.on_command.get(type(command))
+        if handler is None:
+            log.warning("no handler for command %r", command)
+            return
+        handler(command)
+
+    @cached_property
+    def on_command(self) -> dict[type[m.Command], Callable[[Any], None]]:
+        """What each kind of command does; every kind in ``m.Command`` has one (tested)."""
+        return {
+            m.MovePlayer: self._move_player,
+            m.TalkToNeighbour: self._talk_to_neighbour,
+            m.PlayerSays: self._player_says,
+            m.CloseDialogue: self._close_dialogue,
+            m.TogglePause: self._toggle_pause,
+            m.QuitQuestion: self._quit_question,
+            m.ChangePace: self._change_pace,
+            m.SaveGame: self._save_game,
+            m.LoadGame: self._load_game,
+        }
+
+    def _move_player(self, command: m.MovePlayer) -> None:
+        player = self.world.get(PLAYER_NAME)
+        if player is None:
+            return
+        if self.conversations.player_busy():
+            return
+        result = self.world.step(PLAYER_NAME, command.facing)
+        if result:
+            self.emit(m.EntityMoved(PLAYER_NAME, player.pos, player.facing, 0.0))
+        else:
+            self.emit(m.EntityTurned(PLAYER_NAME, player.facing))
+
+    def _talk_to_neighbour(self, command: m.TalkToNeighbour) -> None:
+        self.conversations.player_talks(command.seen)
+
+    def _player_says(self, command: m.PlayerSays) -> None:
+        self.conversations.player_says(command.conversation_id, command.text)
+
+    def _close_dialogue(self, command: m.CloseDialogue) -> None:
+        self.conversations.player_closes(command.conversation_id)
+
+    def _toggle_pause(self, command: m.TogglePause) -> None:
+        self.gate.toggle(PLAYER)
+
+    def _quit_question(self, command: m.QuitQuestion) -> None:
+        (self.gate.hold if command.shown else self.gate.release)(QUIT)
+
+    def _save_game(self, command: m.SaveGame) -> None:
+        self._ask_save()
+
+    def _load_game(self, command: m.LoadGame) -> None:
+        self._ask_load(command.path)
+
+    def _change_pace(self, command: m.ChangePace) -> None:
+        interval = self.turn_interval * command.factor
+        self.turn_interval = round(min(max(interval, 0.1), 10.0), 2)
+        self.emit(m.PaceChanged(self.turn_interval))
 
     # ---- turns ------------------------------------------------------------------------
 
@@ -509,12 +530,13 @@ class Simulation:
                 "until answers use move_to(x, y), say(...), wait() and the rest, "
                 f"one per line. It was: {as_shown(reply.text)}",
             )
-        if result.directives and all(isinstance(d, EndConversation) for d in result.directives):
-            # Accepted and ignored outside a conversation, it would leave the villager
-            # standing with no word of why.
-            self.warn(f"{name}: only end_conversation() outside a conversation; waiting")
-            self.note(name, "- Had no conversation to end, so I waited.")
-            self.npcs[name].why_idle = "its one directive, end_conversation(), had no talk to end"
+        idle = result.directives[0].idle_alone if result.directives else None
+        if idle is not None and all(d.idle_alone is not None for d in result.directives):
+            # Verbs that do nothing here (end_conversation() outside a conversation) would
+            # leave the villager standing with no word of why.
+            self.warn(f"{name}: {idle.warning}")
+            self.note(name, idle.note)
+            self.npcs[name].why_idle = idle.why
             return ()
         return result.directives
 
@@ -606,21 +628,12 @@ class Simulation:
     # ---- acting -----------------------------------------------------------------------
 
     async def act(self, name: str, directive: Directive) -> bool:
-        """Carry out one directive, checked against the world now. True ends the turn."""
-        if isinstance(directive, MoveTo):
-            await self.walk(name, (directive.x, directive.y))
-        elif isinstance(directive, Say):
-            self.say(name, directive.message)
-        elif isinstance(directive, Wait):
-            self.world.entities[name].activity = "waiting"
-            self.note(name, "- Waited.")
-            self.act_line(name, "waits")
-        elif isinstance(directive, StartConversation):
-            await self.conversations.start_from_directive(name, directive.target, directive.message)
-            return True
-        elif isinstance(directive, EndConversation):
-            pass  # accepted and ignored outside a conversation
-        return False
+        """Carry out one directive, checked against the world now. True ends the turn.
+
+        What each verb does is declared with the verb, in game.sim.verbs.
+        """
+        await directive.perform(self, name)
+        return directive.ends_turn
 
     def say(self, name: str, text: str, conversation_id: int | None = None) -> None:
         """Say a line aloud: a bubble, and everyone within hearing range remembers it."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pygame
 import pygame.freetype
@@ -193,94 +195,154 @@ class Game:
 
     # ---- simulation events --------------------------------------------------------
 
+    #: Events the window has nothing to show for: the headless transcript's lines (what
+    #: they tell, the window shows as steps, bubbles and the feed), and a save made (the
+    #: notice that comes with it says so).
+    NOT_SHOWN: ClassVar[frozenset[type[m.Event]]] = frozenset({m.Acted, m.Saved})
+
     def apply(self, event: m.Event) -> None:
-        if isinstance(event, (m.EntityPlaced, m.EntityMoved)):
-            actor = self.actors.get(event.name)
-            if actor is not None:
-                duration = 0.0
-                if isinstance(event, m.EntityMoved):
-                    duration = event.duration or PLAYER_STEP_TIME
-                actor.move_to(event.pos, event.facing, duration, self.tile)
-            if event.name == PLAYER_NAME:
-                self._last_move_sent = -1.0
-        elif isinstance(event, m.EntityTurned):
-            actor = self.actors.get(event.name)
-            if actor is not None:
-                actor.facing = event.facing
-            if event.name == PLAYER_NAME:
-                self._last_move_sent = min(self._last_move_sent, self._clock_now - 0.08)
-        elif isinstance(event, m.Spoke):
-            text = drawable(event.text)
-            self.bubbles.say(event.name, text)
-            self.feed.add(event.turn, event.name, text)
-        elif isinstance(event, m.TurnStarted):
-            self.hud_state.turn = event.turn
-        elif isinstance(event, m.PauseChanged):
-            self.hud_state.paused_reasons = event.reasons
-        elif isinstance(event, m.PaceChanged):
-            self.hud_state.turn_interval = event.turn_interval
-        elif isinstance(event, m.Thinking):
-            actor = self.actors.get(event.name)
-            if actor is not None:
-                actor.thinking = event.on
-            if self.dialogue.is_open and self.dialogue.npc_name == event.name:
-                self.dialogue.set_thinking(event.on)
-        elif isinstance(event, m.ConversationStarted):
-            if not event.with_player:
-                self.hud_state.talking = (event.initiator, event.partner)
-                self._npc_talk_id = event.conversation_id
-        elif isinstance(event, m.ConversationEnded):
-            # The player's own talk may end while the villagers' goes on, and the other way.
-            if event.conversation_id == self._npc_talk_id:
-                self._npc_talk_id = None
-                self.hud_state.talking = None
-                if self.follow != PLAYER_NAME:
-                    self.follow = PLAYER_NAME
-        elif isinstance(event, m.DialogueWaiting):
-            if not isinstance(self.states[-1], DialogueState):
-                self._open_dialogue(event.npc, None)
-                self.dialogue.wait_for(event.npc, event.talking_with)
-                self.hud_state.dialogue_with = event.npc
-                self.hud_state.waiting = True
-                self.push(DialogueState(None))
-        elif isinstance(event, m.DialogueOpened) and event.after_wait:
-            state = self.states[-1]
-            waiting = isinstance(state, DialogueState) and state.conversation_id is None
-            if isinstance(state, DialogueState) and waiting and self.dialogue.npc_name == event.npc:
-                state.conversation_id = event.conversation_id
-                self.dialogue.attach(event.conversation_id)
-                self.hud_state.waiting = False
-            else:  # the player stopped waiting before the villager was free
-                self.send(m.CloseDialogue(event.conversation_id))
-        elif isinstance(event, m.DialogueOpened):
-            if not isinstance(self.states[-1], DialogueState):
-                self._open_dialogue(event.npc, event.conversation_id)
-                self.hud_state.dialogue_with = event.npc
-                self.push(DialogueState(event.conversation_id))
-        elif isinstance(event, m.DialogueMessage):
-            if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
-                self.dialogue.add_message(event.speaker, drawable(event.text), event.from_player)
-        elif isinstance(event, m.DialogueEnded):
-            if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
-                self.dialogue.set_thinking(False)
-                self.dialogue.add_message(
-                    event.npc, f"({event.npc} ends the conversation - Escape to close)", False
-                )
-                self.dialogue.set_input_enabled(False)
-        elif isinstance(event, m.UsageUpdated):
-            self.hud_state.tokens = event.prompt_tokens + event.completion_tokens
-            self.hud_state.cost_usd = event.cost_usd
-            self.hud_state.calls = event.calls
-            self.hud_state.failures = event.failures
-        elif isinstance(event, m.CallsAtOnce):
-            self.meter.calls_at_once = event.text()
-        elif isinstance(event, m.GameLoaded):
-            self.hud_state.turn = event.turn
-            self.bubbles.clear()  # lines said in the game left behind
-            for actor in self.actors.by_name.values():
-                actor.thinking = False
-        elif isinstance(event, m.Notice):
-            self.notices.show(event.text)
+        """Show one of the simulation's events. Looked up by its type, not tried against
+        each kind in turn: a big village's turn makes thousands, most of them steps."""
+        handler = self.on_event.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    @cached_property
+    def on_event(self) -> dict[type[m.Event], Callable[[Any], None]]:
+        """What the window does with each kind of event: every kind in ``m.Event`` but
+        those in :data:`NOT_SHOWN` (tested)."""
+        return {
+            m.EntityPlaced: self._on_placed,
+            m.EntityMoved: self._on_moved,
+            m.EntityTurned: self._on_turned,
+            m.Spoke: self._on_spoke,
+            m.TurnStarted: self._on_turn_started,
+            m.PauseChanged: self._on_pause_changed,
+            m.PaceChanged: self._on_pace_changed,
+            m.Thinking: self._on_thinking,
+            m.ConversationStarted: self._on_conversation_started,
+            m.ConversationEnded: self._on_conversation_ended,
+            m.DialogueWaiting: self._on_dialogue_waiting,
+            m.DialogueOpened: self._on_dialogue_opened,
+            m.DialogueMessage: self._on_dialogue_message,
+            m.DialogueEnded: self._on_dialogue_ended,
+            m.UsageUpdated: self._on_usage_updated,
+            m.CallsAtOnce: self._on_calls_at_once,
+            m.GameLoaded: self._on_game_loaded,
+            m.Notice: self._on_notice,
+        }
+
+    def _on_placed(self, event: m.EntityPlaced) -> None:
+        actor = self.actors.get(event.name)
+        if actor is not None:
+            actor.move_to(event.pos, event.facing, 0.0, self.tile)
+        if event.name == PLAYER_NAME:
+            self._last_move_sent = -1.0
+
+    def _on_moved(self, event: m.EntityMoved) -> None:
+        actor = self.actors.get(event.name)
+        if actor is not None:
+            actor.move_to(event.pos, event.facing, event.duration or PLAYER_STEP_TIME, self.tile)
+        if event.name == PLAYER_NAME:
+            self._last_move_sent = -1.0
+
+    def _on_turned(self, event: m.EntityTurned) -> None:
+        actor = self.actors.get(event.name)
+        if actor is not None:
+            actor.facing = event.facing
+        if event.name == PLAYER_NAME:
+            self._last_move_sent = min(self._last_move_sent, self._clock_now - 0.08)
+
+    def _on_spoke(self, event: m.Spoke) -> None:
+        text = drawable(event.text)
+        self.bubbles.say(event.name, text)
+        self.feed.add(event.turn, event.name, text)
+
+    def _on_turn_started(self, event: m.TurnStarted) -> None:
+        self.hud_state.turn = event.turn
+
+    def _on_pause_changed(self, event: m.PauseChanged) -> None:
+        self.hud_state.paused_reasons = event.reasons
+
+    def _on_pace_changed(self, event: m.PaceChanged) -> None:
+        self.hud_state.turn_interval = event.turn_interval
+
+    def _on_thinking(self, event: m.Thinking) -> None:
+        actor = self.actors.get(event.name)
+        if actor is not None:
+            actor.thinking = event.on
+        if self.dialogue.is_open and self.dialogue.npc_name == event.name:
+            self.dialogue.set_thinking(event.on)
+
+    def _on_conversation_started(self, event: m.ConversationStarted) -> None:
+        if not event.with_player:
+            self.hud_state.talking = (event.initiator, event.partner)
+            self._npc_talk_id = event.conversation_id
+
+    def _on_conversation_ended(self, event: m.ConversationEnded) -> None:
+        # The player's own talk may end while the villagers' goes on, and the other way.
+        if event.conversation_id == self._npc_talk_id:
+            self._npc_talk_id = None
+            self.hud_state.talking = None
+            if self.follow != PLAYER_NAME:
+                self.follow = PLAYER_NAME
+
+    def _on_dialogue_waiting(self, event: m.DialogueWaiting) -> None:
+        if not isinstance(self.states[-1], DialogueState):
+            self._open_dialogue(event.npc, None)
+            self.dialogue.wait_for(event.npc, event.talking_with)
+            self.hud_state.dialogue_with = event.npc
+            self.hud_state.waiting = True
+            self.push(DialogueState(None))
+
+    def _on_dialogue_opened(self, event: m.DialogueOpened) -> None:
+        if event.after_wait:
+            self._dialogue_after_wait(event)
+        elif not isinstance(self.states[-1], DialogueState):
+            self._open_dialogue(event.npc, event.conversation_id)
+            self.hud_state.dialogue_with = event.npc
+            self.push(DialogueState(event.conversation_id))
+
+    def _dialogue_after_wait(self, event: m.DialogueOpened) -> None:
+        """The villager the box waits for is free: the box takes its talk."""
+        state = self.states[-1]
+        waiting = isinstance(state, DialogueState) and state.conversation_id is None
+        if isinstance(state, DialogueState) and waiting and self.dialogue.npc_name == event.npc:
+            state.conversation_id = event.conversation_id
+            self.dialogue.attach(event.conversation_id)
+            self.hud_state.waiting = False
+        else:  # the player stopped waiting before the villager was free
+            self.send(m.CloseDialogue(event.conversation_id))
+
+    def _on_dialogue_message(self, event: m.DialogueMessage) -> None:
+        if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
+            self.dialogue.add_message(event.speaker, drawable(event.text), event.from_player)
+
+    def _on_dialogue_ended(self, event: m.DialogueEnded) -> None:
+        if self.dialogue.is_open and self.dialogue.conversation_id == event.conversation_id:
+            self.dialogue.set_thinking(False)
+            self.dialogue.add_message(
+                event.npc, f"({event.npc} ends the conversation - Escape to close)", False
+            )
+            self.dialogue.set_input_enabled(False)
+
+    def _on_usage_updated(self, event: m.UsageUpdated) -> None:
+        self.hud_state.tokens = event.prompt_tokens + event.completion_tokens
+        self.hud_state.cost_usd = event.cost_usd
+        self.hud_state.calls = event.calls
+        self.hud_state.failures = event.failures
+
+    def _on_calls_at_once(self, event: m.CallsAtOnce) -> None:
+        self.meter.calls_at_once = event.text()
+
+    def _on_game_loaded(self, event: m.GameLoaded) -> None:
+        self.hud_state.turn = event.turn
+        self.bubbles.clear()  # lines said in the game left behind
+        for actor in self.actors.by_name.values():
+            actor.thinking = False
+
+    def _on_notice(self, event: m.Notice) -> None:
+        self.notices.show(event.text)
 
     # ---- update and draw ----------------------------------------------------------
 
