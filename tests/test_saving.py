@@ -386,3 +386,50 @@ def test_a_save_is_written_whole_or_not_at_all(tmp_path) -> None:
         write_save(folder, "hamlet-20260101-000001-turn2.json", "x" * 100_000 + "\ud800")
     assert [p.name for p in folder.iterdir()] == [first.name]
     assert first.read_text(encoding="utf-8") == '{"a": 1}'
+
+
+def test_loading_while_villagers_talk_ends_their_talk_and_plays_on_from_the_save(
+    tiny_content, tmp_path
+) -> None:
+    """A save after turn 1; on turn 2 Ada talks with Bjorn, and the save is loaded in the
+    middle of it: the talk is written as ended by the game being loaded, the turn under
+    way is dropped, and the village plays on from turn 1's end - turn 2 again."""
+    talk = [Reply(content='say("Let me think")', delay=1.0)]
+
+    def respond(request):
+        if is_conversation(request):
+            return talk.pop(0) if talk else Reply(content="end_conversation()")
+        second = "Turn 2." in request["messages"][1]["content"]
+        if npc_of(request) == "Ada" and second:
+            return Reply(content='start_conversation_with(Bjorn, "Frogs!")')
+        return Reply(content="wait()")
+
+    events: list[m.Event] = []
+    with LLMServer(respond) as server:
+        config = SimConfig.unpaced(
+            tmp_path / "logs", with_player=False, save_dir=tmp_path / "saves", save_at=1
+        )
+        sim = Simulation(
+            tiny_content, loopback_brain(server.base_url, timeout=10), config, events.append
+        )
+
+        async def main() -> None:
+            sim.start()
+            task = asyncio.ensure_future(sim.run(2))
+            while not any(isinstance(e, m.ConversationStarted) for e in events):
+                await asyncio.sleep(0.01)
+            sim.handle(m.LoadGame(None))  # the newest: turn 1's
+            await asyncio.wait_for(task, 20)
+            await sim.aclose()
+
+        asyncio.run(main())
+    loaded = [e for e in events if isinstance(e, m.GameLoaded)]
+    assert [(e.turn, e.source.endswith("-turn1.json")) for e in loaded] == [(1, True)]
+    ends = [e.ended_by for e in events if isinstance(e, m.ConversationEnded)]
+    assert ends == ["the game being loaded", "Bjorn"]  # turn 2 again: she asks, he ends it
+    assert sim.turn == 2 and not sim.gate.paused
+    log = (tmp_path / "logs" / "ada.md").read_text(encoding="utf-8")
+    assert "Ended by: the game being loaded" in log
+    assert log.index("Ended by: the game being loaded") < log.index(
+        "continued: the game was loaded"
+    )

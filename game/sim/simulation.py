@@ -57,6 +57,7 @@ CLOSE_ENOUGH = 6  # tiles from its goal at which a walker stopped by people has 
 # Tiles a last search may look at for the long way round people blocking a walker's
 # first step (the other end of a bridge, say): enough to round a pond.
 LONG_WAY_NODES = 3000
+LOADING = "the game being loaded"  # what ends a talk under way when a save is loaded
 GIVE_WAY_STEPS = 3  # how far one standing in a doorway goes to let a walker by
 #: Failed calls in a row (of a server away: refused, timed out, 5xx, 429) after which a
 #: call that works is told as the server coming back; one found down is always told.
@@ -1038,6 +1039,8 @@ class Simulation:
             self.emit(m.Notice(str(exc)))
             log.warning("could not load %s", exc)
             return
+        # A talk under way ends here, and says why, before the turn it is in is wound up.
+        self.conversations.abort(LOADING)
         self._load_pending = (saved, target.name)
         task = self._turn_task
         if task is not None and not task.done():
@@ -1050,7 +1053,7 @@ class Simulation:
         saved, source = self._load_pending
         self._load_pending = None
         self._save_pending = False
-        self.conversations.abort("the game being loaded")
+        self.conversations.abort(LOADING)
         self.restore(saved, source)
         for entity in self.world.entities.values():
             self.emit(m.EntityPlaced(entity.name, entity.pos, entity.facing))
