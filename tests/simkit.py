@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from llm_server import Reply
+
 from game.brains.base import PLACES_IN_CONVERSATION, ConversationRequest
 from game.brains.openai_brain import OpenAIBrain
 from game.sim import messages as m
@@ -96,3 +98,22 @@ def talk_request(
         messages_left=messages_left,
         places=world.grid.places_near(perception.pos, PLACES_IN_CONVERSATION),
     )
+
+
+def ada_talks_with_bjorn(
+    *, on_turn: int = 1, bjorn_thinks: float = 1.0, later: str = "end_conversation()"
+):
+    """Answers for a village where Ada starts talking with Bjorn on turn ``on_turn`` (and
+    everyone else waits): Bjorn takes ``bjorn_thinks`` seconds over his one line, then the
+    talk is ended; any later talk's lines are ``later``."""
+    talk = [Reply(content='say("Let me think about that")', delay=bjorn_thinks)]
+    talk.append(Reply(content="end_conversation()"))
+
+    def respond(request: dict[str, Any]) -> Reply:
+        if is_conversation(request):
+            return talk.pop(0) if talk else Reply(content=later)
+        if npc_of(request) == "Ada" and f"Turn {on_turn}." in request["messages"][1]["content"]:
+            return Reply(content='start_conversation_with(Bjorn, "Did you hear the frogs?")')
+        return Reply(content="wait()")
+
+    return respond

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pygame
 from conftest import write_village
 from llm_server import LLMServer, Reply
-from simkit import is_conversation, loopback_brain, npc_of
+from simkit import ada_talks_with_bjorn, is_conversation, loopback_brain, npc_of
 from uikit import Harness
 
 from game.content.loader import load_content
@@ -37,18 +37,9 @@ def enter_while_ada_talks(tmp_path, bjorn_thinks: float) -> Iterator[Harness]:
     one line, then she ends it; any later talk, the player's, gets a line). Meanwhile the
     player walks up beside her and presses Enter; the box is open when this yields."""
     content = load_content(*write_village(tmp_path / "v", {"Ada": (5, 1), "Bjorn": (6, 1)}))
-    talk = [
-        Reply(content='say("Let me think about that")', delay=bjorn_thinks),
-        Reply(content="end_conversation()"),
-    ]
-
-    def respond(request):
-        if is_conversation(request):
-            return talk.pop(0) if talk else Reply(content='say("Frogs everywhere this spring.")')
-        first = "Turn 1." in request["messages"][1]["content"]
-        if npc_of(request) == "Ada" and first:
-            return Reply(content='start_conversation_with(Bjorn, "Did you hear the frogs?")')
-        return Reply(content="wait()")
+    respond = ada_talks_with_bjorn(
+        bjorn_thinks=bjorn_thinks, later='say("Frogs everywhere this spring.")'
+    )
 
     with LLMServer(respond) as server:
         h = Harness(content, loopback_brain(server.base_url, timeout=10), tmp_path / "logs")

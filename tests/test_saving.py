@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, write_village
 from llm_server import LLMServer, Reply
 from logcheck import split_entries
-from simkit import is_conversation, loopback_brain, npc_of
+from simkit import ada_talks_with_bjorn, is_conversation, loopback_brain
 from uikit import Harness
 
 from game.brains.offline import OfflineBrain
@@ -308,15 +308,7 @@ def test_a_save_asked_for_while_villagers_talk_is_taken_when_the_talk_ends(tmp_p
     """F5 while Ada and Bjorn talk: the save waits for their talk to end (never the middle
     of an action), and it holds that talk: its id used, its cooldown set."""
     content = load_content(*write_village(tmp_path / "v", {"Ada": (5, 1), "Bjorn": (6, 1)}))
-    talk = [Reply(content='say("Let me think")', delay=1.0), Reply(content="end_conversation()")]
-
-    def respond(request):
-        if is_conversation(request):
-            return talk.pop(0) if talk else Reply(content="end_conversation()")
-        first = "Turn 1." in request["messages"][1]["content"]
-        if npc_of(request) == "Ada" and first:
-            return Reply(content='start_conversation_with(Bjorn, "Frogs!")')
-        return Reply(content="wait()")
+    respond = ada_talks_with_bjorn(on_turn=1, bjorn_thinks=1.0)
 
     with LLMServer(respond) as server:
         h = Harness(
@@ -394,15 +386,7 @@ def test_loading_while_villagers_talk_ends_their_talk_and_plays_on_from_the_save
     """A save after turn 1; on turn 2 Ada talks with Bjorn, and the save is loaded in the
     middle of it: the talk is written as ended by the game being loaded, the turn under
     way is dropped, and the village plays on from turn 1's end - turn 2 again."""
-    talk = [Reply(content='say("Let me think")', delay=1.0)]
-
-    def respond(request):
-        if is_conversation(request):
-            return talk.pop(0) if talk else Reply(content="end_conversation()")
-        second = "Turn 2." in request["messages"][1]["content"]
-        if npc_of(request) == "Ada" and second:
-            return Reply(content='start_conversation_with(Bjorn, "Frogs!")')
-        return Reply(content="wait()")
+    respond = ada_talks_with_bjorn(on_turn=2, bjorn_thinks=1.0)
 
     events: list[m.Event] = []
     with LLMServer(respond) as server:
