@@ -37,7 +37,8 @@ from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from game.sim.simulation import Simulation
+    from game.sim.journal import Journal
+    from game.sim.village import Village
     from game.world import Perception
 
 log = logging.getLogger("hamlet.sim")
@@ -88,8 +89,9 @@ class ConversationManager:
     """Starts, runs and ends conversations; writes each transcript once to each NPC's log,
     a line at a time as it is said."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
+    def __init__(self, sim: Village, journal: Journal) -> None:
+        self.sim = sim  # what the conversations use of the simulation: see ``Village``
+        self.journal = journal
         self.open: dict[int, Conversation] = {}  # every conversation under way, by id
         self.dialogue_id: int | None = None  # the player's box is open on this conversation
         # The villager the player waits for in the box, while it talks with someone else.
@@ -205,8 +207,8 @@ class ConversationManager:
         a, b = world.entities[initiator], world.entities[partner]
         world.face(initiator, b.pos)
         world.face(partner, a.pos)
-        self.sim.emit(m.EntityTurned(initiator, a.facing))
-        self.sim.emit(m.EntityTurned(partner, b.facing))
+        self.journal.emit(m.EntityTurned(initiator, a.facing))
+        self.journal.emit(m.EntityTurned(partner, b.facing))
         for name in conv.npcs:
             world.entities[name].activity = f"talking with {conv.other(name)}"
             x, y = conv.places[name]
@@ -214,7 +216,7 @@ class ConversationManager:
                 f"### Conversation with {conv.other(name)} (Turn {conv.turn} at {x},{y})\n"
                 f"Initiated by: {conv.initiator}"
             )
-        self.sim.emit(m.ConversationStarted(conv.id, initiator, partner, conv.with_player))
+        self.journal.emit(m.ConversationStarted(conv.id, initiator, partner, conv.with_player))
         return conv
 
     def _said(self, conv: Conversation, speaker: str, text: str) -> None:
@@ -233,7 +235,7 @@ class ConversationManager:
             self._refused(initiator, name, problem)
             return
         who = "the player" if name == PLAYER_NAME else name
-        self.sim.note(initiator, f"- Started talking with {who}.")
+        self.journal.note(initiator, f"- Started talking with {who}.")
         self.sim.end_turn_entry(initiator)  # talking ends its turn: the transcript follows
         if name == PLAYER_NAME:
             await self._npc_to_player(initiator, opening)
@@ -260,17 +262,17 @@ class ConversationManager:
         )
         asked = f"{initiator}: start_conversation_with({name})"
         if offered and self.ledger.last_talked.get(frozenset({initiator, name})) == sim.turn:
-            sim.note(initiator, f"- Had already talked with {who} this turn.")
-            sim.act_line(initiator, f"has already talked with {who} this turn")
+            self.journal.note(initiator, f"- Had already talked with {who} this turn.")
+            self.journal.act_line(initiator, f"has already talked with {who} this turn")
             log.info("turn %d: %s not needed: they talked this turn", sim.turn, asked)
             return
-        sim.note(initiator, f"- Wanted to talk with {who}, but {problem}.")
-        sim.act_line(initiator, f"cannot talk with {who}: {problem}")
+        self.journal.note(initiator, f"- Wanted to talk with {who}, but {problem}.")
+        self.journal.act_line(initiator, f"cannot talk with {who}: {problem}")
         if offered:
             moved_on = "turn %d: %s no longer possible when it came to act: %s"
             log.info(moved_on, sim.turn, asked, problem)
         else:
-            sim.warn(f"{asked} skipped: {problem}")
+            self.journal.warn(f"{asked} skipped: {problem}")
 
     # ---- NPC to NPC ---------------------------------------------------------------
 
@@ -279,7 +281,7 @@ class ConversationManager:
         sim = self.sim
         sim.gate.hold(CONVERSATION)
         conv = self._open(a, b)
-        sim.act_line(a, f"starts talking with {b}")
+        self.journal.act_line(a, f"starts talking with {b}")
         cap = max(1, sim.config.max_exchanges)
         try:
             await self._line(conv, a, opening)
@@ -314,10 +316,10 @@ class ConversationManager:
     async def _line(self, conv: Conversation, speaker: str, text: str) -> None:
         """Say one line of a conversation, then give people time to read it."""
         self._said(conv, speaker, text)
-        self.sim.emit(m.Spoke(speaker, text, self.sim.turn, conv.id))
-        self.sim.act_line(speaker, f'"{text}"')
+        self.journal.emit(m.Spoke(speaker, text, self.sim.turn, conv.id))
+        self.journal.act_line(speaker, f'"{text}"')
         if conv.with_player and speaker != PLAYER_NAME and self.dialogue_id == conv.id:
-            self.sim.emit(m.DialogueMessage(conv.id, speaker, text, False))
+            self.journal.emit(m.DialogueMessage(conv.id, speaker, text, False))
         gap = self.sim.config.line_gap + self.sim.config.line_gap_per_char * len(text)
         if gap > 0 and not conv.with_player:
             await asyncio.sleep(gap)
@@ -342,33 +344,33 @@ class ConversationManager:
             else 99,
             places=sim.world.grid.places_near(conv.views[view].pos, PLACES_IN_CONVERSATION),
         )
-        sim.emit(m.Thinking(speaker, True))
+        self.journal.emit(m.Thinking(speaker, True))
         started = time.monotonic()
         try:
             reply = await sim.brain.converse(request)
         except BrainError as exc:
-            sim.brain_failed(speaker, exc, "ending the conversation")
+            self.journal.brain_failed(speaker, exc, "ending the conversation")
             return None
         finally:
-            sim.emit(m.Thinking(speaker, False))
-        sim.brain_answered(speaker, reply)
+            self.journal.emit(m.Thinking(speaker, False))
+        self.journal.brain_answered(speaker, reply)
         answer, warnings = parse_reply(reply.text, who=speaker)
         if isinstance(answer, Say) and says_then_ends(reply.text):
             conv.leaving = speaker
         for warning in warnings:
-            sim.warn(warning)
+            self.journal.warn(warning)
         spoken = prose_line(reply.text, speaker=speaker) if answer is None else None
         if spoken:
             # Words without say(...): small models often answer so. They are what it said.
             answer = Say(spoken)
             log.info("turn %d: %s answered in plain words, taken as said", sim.turn, speaker)
-            sim.notice_once(
+            self.journal.notice_once(
                 "prose reply",
                 f"{speaker} answered in plain words rather than say(...); what it wrote is "
                 "taken as what it said.",
             )
         elif answer is None:
-            sim.warn(
+            self.journal.warn(
                 f"{speaker}: no say() or end_conversation() in the reply "
                 f"{as_shown(reply.text)}; ending it"
             )
@@ -431,16 +433,16 @@ class ConversationManager:
             return
         npc = self.whom_player_means(seen)
         if npc is None:  # whatever goes on elsewhere: this is what the player can mend
-            self.sim.emit(m.Notice("Nobody to talk to - walk up to a villager first"))
+            self.journal.emit(m.Notice("Nobody to talk to - walk up to a villager first"))
             return
         self.sim.gate.hold(DIALOGUE)
         talk = self.talk_of(npc)
         if talk is not None:
             self.waiting_for = npc
             others = tuple(n for n in (talk.initiator, talk.partner) if n != npc)
-            self.sim.emit(m.DialogueWaiting(npc, others))
+            self.journal.emit(m.DialogueWaiting(npc, others))
             return
-        self.sim.stop_walking(npc)
+        self.sim.walker.stop_walking(npc)
         self._within_reach(npc)
         self._open_dialogue(npc)
 
@@ -455,31 +457,31 @@ class ConversationManager:
         for tile in ((x, y - 1), (x + 1, y), (x, y + 1), (x - 1, y)):
             if chebyshev(tile, player.pos) == 1 and world.can_enter(tile):
                 world.step_to(npc, tile)
-                self.sim.emit(m.EntityMoved(npc, me.pos, me.facing, self.sim.config.step_time))
+                self.journal.emit(m.EntityMoved(npc, me.pos, me.facing, self.sim.config.step_time))
                 return
 
     def _open_dialogue(self, npc: str, *, after_wait: bool = False) -> None:
         """Open the player's conversation with ``npc``; it greets in its own words."""
         conv = self._open(PLAYER_NAME, npc)
         self.dialogue_id = conv.id
-        self.sim.emit(m.DialogueOpened(conv.id, npc, after_wait))
+        self.journal.emit(m.DialogueOpened(conv.id, npc, after_wait))
         # The villager greets in its own words from its file: instant, no model call.
         lines = self.sim.npcs[npc].spec.lines.greetings
         # One line, like every other line said: a line break would split the transcript.
         greeting = one_line(lines[(self.sim.turn + conv.id) % len(lines)]) or "Hello."
         self._said(conv, npc, greeting)
-        self.sim.emit(m.Spoke(npc, greeting, self.sim.turn, conv.id))
-        self.sim.emit(m.DialogueMessage(conv.id, npc, greeting, False))
+        self.journal.emit(m.Spoke(npc, greeting, self.sim.turn, conv.id))
+        self.journal.emit(m.DialogueMessage(conv.id, npc, greeting, False))
 
     async def _npc_to_player(self, npc: str, opening: str) -> None:
         self.sim.gate.hold(DIALOGUE)
         conv = self._open(npc, PLAYER_NAME)
         self.dialogue_id = conv.id
-        self.sim.act_line(npc, "turns to talk with the player")
+        self.journal.act_line(npc, "turns to talk with the player")
         self._said(conv, npc, opening)
-        self.sim.emit(m.Spoke(npc, opening, self.sim.turn, conv.id))
-        self.sim.emit(m.DialogueOpened(conv.id, npc))
-        self.sim.emit(m.DialogueMessage(conv.id, npc, opening, False))
+        self.journal.emit(m.Spoke(npc, opening, self.sim.turn, conv.id))
+        self.journal.emit(m.DialogueOpened(conv.id, npc))
+        self.journal.emit(m.DialogueMessage(conv.id, npc, opening, False))
 
     def player_says(self, conversation_id: int, text: str) -> None:
         conv = self.open.get(conversation_id)
@@ -509,7 +511,7 @@ class ConversationManager:
             await self._line(conv, npc, FALLBACK_LINE)
         conv.ended_by = npc
         self._finish(conv)
-        self.sim.emit(m.DialogueEnded(conv.id, npc))
+        self.journal.emit(m.DialogueEnded(conv.id, npc))
 
     def player_closes(self, conversation_id: int | None) -> None:
         """The player closed the box: on ``conversation_id``, or (None) while it waited
@@ -548,14 +550,14 @@ class ConversationManager:
             ledger.last_conversation[name] = self.sim.turn
         for name in conv.npcs:
             self.sim.world.entities[name].activity = "standing about"
-        self.sim.linger(conv.npcs)  # a moment before walking off, so it can be caught
+        self.sim.walker.linger(conv.npcs)  # a moment before walking off, so it can be caught
         conv.views.clear()  # what the speakers saw is not needed any more
         self.finished.append(conv)
         ledger.finished_count += 1
-        self.sim.emit(m.ConversationEnded(conv.id, ended_by))
+        self.journal.emit(m.ConversationEnded(conv.id, ended_by))
         if conv.with_player:
             npc = conv.other(PLAYER_NAME)
-            self.sim.act_line(npc, f"ends the conversation with the player ({ended_by})")
+            self.journal.act_line(npc, f"ends the conversation with the player ({ended_by})")
         waited = self.waiting_for
         if waited is not None and waited in conv.npcs:
             self.waiting_for = None

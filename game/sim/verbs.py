@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, TypeVar
 
 from game.text import cut, one_line
 
 if TYPE_CHECKING:
-    from game.sim.simulation import Simulation
+    from game.world import Pos, World
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
@@ -72,6 +72,7 @@ SHOWN_LINE_CHARS = 80
 clean_text = one_line
 
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’"}
+
 
 
 def as_shown(text: str) -> str:
@@ -129,6 +130,31 @@ class Idle:
     why: str  # the turn's activity line: "waits: <why>"
 
 
+class _Talks(Protocol):
+    async def start_from_directive(
+        self, initiator: str, target_name: str, opening: str
+    ) -> None: ...
+
+
+class Actor(Protocol):
+    """What a verb acts on: the simulation is one. Declared here, so that the verbs (and
+    the directives and conversations that read them) never import the simulation."""
+
+    @property
+    def world(self) -> World: ...
+
+    @property
+    def conversations(self) -> _Talks: ...
+
+    async def walk(self, name: str, target: Pos) -> None: ...
+
+    def say(self, name: str, text: str, conversation_id: int | None = None) -> None: ...
+
+    def note(self, name: str, text: str) -> None: ...
+
+    def act_line(self, name: str, text: str) -> None: ...
+
+
 class BaseDirective:
     """What every directive verb provides: its name, help, parsing, rendering and action."""
 
@@ -156,7 +182,7 @@ class BaseDirective:
         """The canonical one-line text of this directive; it parses back to an equal one."""
         raise NotImplementedError
 
-    async def perform(self, sim: Simulation, name: str) -> None:
+    async def perform(self, sim: Actor, name: str) -> None:
         """Carry it out for villager ``name``, checked against the world as it is now."""
         raise NotImplementedError
 
@@ -267,7 +293,7 @@ class MoveTo(BaseDirective):
         """``move_to(3, 4)``."""
         return f"move_to({self.x}, {self.y})"
 
-    async def perform(self, sim: Simulation, name: str) -> None:
+    async def perform(self, sim: Actor, name: str) -> None:
         """A few steps of the way; the rest next turn (see ``Simulation.walk``)."""
         await sim.walk(name, (self.x, self.y))
 
@@ -292,7 +318,7 @@ class Say(BaseDirective):
         """``say("Hello")`` (the message cleaned and capped like a parsed one)."""
         return f'say("{cut(clean_text(self.message), MAX_MESSAGE_CHARS)}")'
 
-    async def perform(self, sim: Simulation, name: str) -> None:
+    async def perform(self, sim: Actor, name: str) -> None:
         """A remark aloud; in a conversation, a reply is read by the conversation instead."""
         sim.say(name, self.message)
 
@@ -316,7 +342,7 @@ class Wait(BaseDirective):
         """``wait()``."""
         return "wait()"
 
-    async def perform(self, sim: Simulation, name: str) -> None:
+    async def perform(self, sim: Actor, name: str) -> None:
         sim.world.entities[name].activity = "waiting"
         sim.note(name, "- Waited.")
         sim.act_line(name, "waits")
@@ -356,7 +382,7 @@ class StartConversation(BaseDirective):
         message = cut(clean_text(self.message), MAX_MESSAGE_CHARS)
         return f'start_conversation_with({clean_text(self.target)}, "{message}")'
 
-    async def perform(self, sim: Simulation, name: str) -> None:
+    async def perform(self, sim: Actor, name: str) -> None:
         """The whole talk, when the conversations allow it; a refusal is warned of there."""
         await sim.conversations.start_from_directive(name, self.target, self.message)
 
@@ -385,6 +411,6 @@ class EndConversation(BaseDirective):
         """``end_conversation()``."""
         return "end_conversation()"
 
-    async def perform(self, sim: Simulation, name: str) -> None:
+    async def perform(self, sim: Actor, name: str) -> None:
         """Accepted and ignored outside a conversation: in one, the conversation reads it
         as the reply that ends the talk (``parse_reply``)."""

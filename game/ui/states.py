@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pygame
 
@@ -29,7 +29,41 @@ from game.world import PLAYER_NAME, Facing
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from game.ui.app import Game
+    from game.ui.camera import Camera
+    from game.ui.dialogue import DialogueBox
+    from game.ui.fonts import UIFont
+    from game.ui.hud import HudState, Notices
+    from game.ui.overlays import Feed
+
+
+class Host(Protocol):
+    """What the states use of the game window (``game.ui.app.Game`` is one): the window
+    imports the states, so they know it only by this."""
+
+    states: list[State]
+    running: bool
+    held: list[Facing]  # direction keys held, most recent last
+    tap: Facing | None  # a press not yet turned into a step
+    follow: str
+    show_meter: bool
+    save_dir: Path | None
+    font: UIFont
+    title_font: UIFont
+    view: pygame.Rect
+    camera: Camera
+    dialogue: DialogueBox
+    feed: Feed
+    notices: Notices
+    hud_state: HudState
+
+    @property
+    def talking(self) -> tuple[str, str] | None: ...
+
+    def send(self, command: m.Command) -> None: ...
+
+    def push(self, state: State) -> None: ...
+
+    def seen_neighbour(self) -> str | None: ...
 
 MOVE_KEYS: dict[int, Facing] = {
     pygame.K_UP: Facing.UP,
@@ -86,7 +120,7 @@ class Quit:
 Transition = Push | Pop | Quit | None
 
 
-def apply_transition(game: Game, transition: Transition) -> None:
+def apply_transition(game: Host, transition: Transition) -> None:
     if isinstance(transition, Push):
         game.push(transition.state)
         transition.state.enter(game)
@@ -100,21 +134,21 @@ def apply_transition(game: Game, transition: Transition) -> None:
 
 
 class State:
-    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         return None
 
-    def enter(self, game: Game) -> None:
+    def enter(self, game: Host) -> None:
         """Pushed by a transition (see :func:`apply_transition`)."""
 
-    def leave(self, game: Game) -> None:
+    def leave(self, game: Host) -> None:
         """Popped by a transition."""
 
-    def jobs(self, game: Game) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+    def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         """What the state draws over the map, as blits in order."""
         return []
 
 
-def _global_key(game: Game, event: pygame.event.Event) -> bool:
+def _global_key(game: Host, event: pygame.event.Event) -> bool:
     """Keys that work whatever is open: F3 (frame meter)."""
     if event.type == pygame.KEYDOWN and event.key == pygame.K_F3:
         game.show_meter = not game.show_meter
@@ -125,7 +159,7 @@ def _global_key(game: Game, event: pygame.event.Event) -> bool:
 class PlayingState(State):
     """Walking about: movement, talking, pausing, pace, feed, camera."""
 
-    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if _global_key(game, event):
             return None
         if event.type == pygame.KEYUP and event.key in MOVE_KEYS:
@@ -188,10 +222,10 @@ class PlayingState(State):
 class _CardState(State):
     card: pygame.Surface | None = None
 
-    def _card(self, game: Game) -> pygame.Surface:
+    def _card(self, game: Host) -> pygame.Surface:
         raise NotImplementedError
 
-    def jobs(self, game: Game) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+    def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if self.card is None:
             self.card = fit_within(self._card(game), game.view.inflate(-16, -16).size)
             self.shade = pygame.Surface(game.view.size, pygame.SRCALPHA)
@@ -205,7 +239,7 @@ class _CardState(State):
 class HelpState(_CardState):
     """F1: the list of keys. F1 or Escape closes it."""
 
-    def _card(self, game: Game) -> pygame.Surface:
+    def _card(self, game: Host) -> pygame.Surface:
         brain = game.hud_state.brain
         footer = [f"Brain: {brain}."]
         if brain == "offline":
@@ -213,7 +247,7 @@ class HelpState(_CardState):
             footer.append("or --provider ollama|lmstudio (see python main.py --help).")
         return help_card(game.title_font, game.font, tuple(footer))
 
-    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if _global_key(game, event):
             return None
         if event.type == pygame.KEYDOWN and event.key in (pygame.K_F1, pygame.K_ESCAPE):
@@ -229,16 +263,16 @@ class QuitState(_CardState):
     up is not lost.
     """
 
-    def _card(self, game: Game) -> pygame.Surface:
+    def _card(self, game: Host) -> pygame.Surface:
         return quit_card(game.title_font, game.font)
 
-    def enter(self, game: Game) -> None:
+    def enter(self, game: Host) -> None:
         game.send(m.QuitQuestion(True))
 
-    def leave(self, game: Game) -> None:
+    def leave(self, game: Host) -> None:
         game.send(m.QuitQuestion(False))
 
-    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if _global_key(game, event):
             return None
         if event.type != pygame.KEYDOWN:
@@ -261,10 +295,10 @@ class LoadState(_CardState):
         found = _TURN.search(path.name)
         self.turn = int(found[1]) if found else None
 
-    def _card(self, game: Game) -> pygame.Surface:
+    def _card(self, game: Host) -> pygame.Surface:
         return load_card(game.title_font, game.font, self.turn, self.path.name)
 
-    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if _global_key(game, event):
             return None
         if event.type != pygame.KEYDOWN:
@@ -288,17 +322,17 @@ class StoppedState(_CardState):
     def __init__(self, paragraphs: tuple[str, ...]) -> None:
         self.paragraphs = paragraphs  # what went wrong; where the log is
 
-    def _card(self, game: Game) -> pygame.Surface:
+    def _card(self, game: Host) -> pygame.Surface:
         width = min(640, game.view.width - 48)
         return stopped_card(game.title_font, game.font, self.paragraphs, width)
 
-    def enter(self, game: Game) -> None:
+    def enter(self, game: Host) -> None:
         if game.dialogue.is_open:
             game.dialogue.close()
             game.camera.shift = (0, 0)
         del game.states[1:-1]  # a card or the dialogue under it: nothing to go back to
 
-    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if _global_key(game, event):
             return None
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
@@ -313,7 +347,7 @@ class DialogueState(State):
         # None while the box waits for a villager talking with someone else.
         self.conversation_id = conversation_id
 
-    def handle(self, game: Game, event: pygame.event.Event) -> Transition:
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if _global_key(game, event):
             return None
         action = game.dialogue.handle_event(event)
