@@ -97,8 +97,7 @@ class ConversationSeen:
     """One conversation as the events told it."""
 
     id: int
-    initiator: str
-    partner: str
+    participants: tuple[str, ...]  # the first started it
     turn: int
     places: dict[str, tuple[int, int]]
     lines: list[tuple[str, str]] = field(default_factory=list)
@@ -107,13 +106,14 @@ class ConversationSeen:
     def block_for(self, name: str) -> str:
         """The block ``name``'s log holds: as said, in the form a markdown log writes (no
         bidi controls; ``<``, ``>`` and ``&`` escaped)."""
-        other = self.partner if name == self.initiator else self.initiator
+        others = [n for n in self.participants if n != name]
+        other = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
         x, y = self.places[name]
         return for_markdown(
             "\n".join(
                 [
                     f"### Conversation with {other} (Turn {self.turn} at {x},{y})",
-                    f"Initiated by: {self.initiator}",
+                    f"Initiated by: {self.participants[0]}",
                     *(f"- {speaker}: {text}" for speaker, text in self.lines),
                     f"Ended by: {self.ended_by}",
                 ]
@@ -133,13 +133,11 @@ def conversations_from_events(events: list[m.Event]) -> list[ConversationSeen]:
             turn = event.turn
         elif isinstance(event, m.ConversationStarted):
             assert event.conversation_id not in convs, "conversation id reused"
-            who = (event.initiator, event.partner)
             convs[event.conversation_id] = ConversationSeen(
                 event.conversation_id,
-                event.initiator,
-                event.partner,
+                event.participants,
                 turn,
-                {n: pos[n] for n in who},
+                {n: pos[n] for n in event.participants},
             )
         elif isinstance(event, m.Spoke) and event.conversation_id is not None:
             convs[event.conversation_id].lines.append((event.name, event.text))
@@ -166,7 +164,7 @@ def check_transcripts(
     for conv in convs:
         assert conv.ended_by is not None, f"conversation {conv.id} never ended"
         assert conv.lines, f"conversation {conv.id} has no lines"
-        for name in (conv.initiator, conv.partner):
+        for name in conv.participants:
             if name != player:
                 expected[name].append(conv.block_for(name))
     checked = 0

@@ -223,7 +223,7 @@ def test_a_villager_who_has_talked_rests_before_the_next_conversation(tmp_path, 
             for turn in range(1, 5)
             if f"Turn {turn}." in r["messages"][1]["content"]
         }
-    starts = [(e.initiator, e.partner) for e in rec.of(m.ConversationStarted)]
+    starts = [e.participants for e in rec.of(m.ConversationStarted)]
     assert starts == [("Ada", "Bjorn"), ("Cora", "Bjorn")]
     assert sim.conversations.finished[-1].turn == 4  # rested on turns 1 (after), 2 and 3
     resting = [w for w in sim.warnings if "Bjorn has just talked" in w]
@@ -265,7 +265,7 @@ def test_two_who_ask_each_other_at_once_talk_once_and_nobody_is_warned(tmp_path,
     with LLMServer(respond) as server:
         sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
         run(sim, 1)
-    assert [(e.initiator, e.partner) for e in rec.of(m.ConversationStarted)] == [("Ada", "Bjorn")]
+    assert [e.participants for e in rec.of(m.ConversationStarted)] == [("Ada", "Bjorn")]
     assert list(sim.warnings) == []
     assert any(
         r.levelname == "INFO"

@@ -84,13 +84,9 @@ class RuleWatcher(Recorder):
                     f"which is not one going on ({list(self.talks)})"
                 )
                 return
-            if event.name not in (conv.initiator, conv.partner):
-                self.breaches.append(
-                    f"{event.name} spoke in {conv.initiator}/{conv.partner}'s talk"
-                )
-            a, b = self.pos[conv.initiator], self.pos[conv.partner]
-            if chebyshev(a, b) > 1:
-                self.breaches.append(f"talking from {a} to {b}: not adjacent")
+            if event.name not in conv.participants:
+                self.breaches.append(f"{event.name} spoke in {'/'.join(conv.participants)}'s talk")
+            self._within_reach(conv.participants, "talking")
         elif isinstance(event, m.ConversationEnded):
             if self.talks.pop(event.conversation_id, None) is None:
                 self.breaches.append(
@@ -111,7 +107,7 @@ class RuleWatcher(Recorder):
         others = [n for n, p in self.pos.items() if p == event.pos and n != event.name]
         if others:
             self.breaches.append(f"{event.name} stepped onto {others[0]} at {event.pos}")
-        talking = {n for c in self.talks.values() for n in (c.initiator, c.partner)}
+        talking = {n for c in self.talks.values() for n in c.participants}
         if event.name == PLAYER_NAME and PLAYER_NAME in talking:
             self.breaches.append("the player moved while in a conversation")
         elif event.name in talking:
@@ -121,7 +117,7 @@ class RuleWatcher(Recorder):
         self.pos[event.name] = event.pos
 
     def _started(self, event: m.ConversationStarted) -> None:
-        pair = (event.initiator, event.partner)
+        pair = event.participants
         caught = [n for n in self.caught if PLAYER_NAME in pair and n in pair]
         if caught != self.caught:
             self.breaches.append(f"{self.caught} moved while the turns were paused for a talk")
@@ -129,19 +125,24 @@ class RuleWatcher(Recorder):
         for other in self.talks.values():
             if other.with_player == event.with_player:
                 self.breaches.append(
-                    f"{event.initiator}/{event.partner} started while "
-                    f"{other.initiator}/{other.partner} were talking"
+                    f"{'/'.join(pair)} started while {'/'.join(other.participants)} were talking"
                 )
-            if set(pair) & {other.initiator, other.partner}:
+            if set(pair) & set(other.participants):
                 self.breaches.append(f"{pair} started while {other} was on: one in both")
-        if event.initiator == event.partner:
-            self.breaches.append(f"{event.initiator} talks to itself")
-        a, b = self.pos.get(event.initiator), self.pos.get(event.partner)
-        if a is None or b is None:
+        if len(set(pair)) < max(len(pair), 2):
+            self.breaches.append(f"{pair[0]} talks to itself")
+        if any(n not in self.pos for n in pair):
             self.breaches.append(f"conversation with someone not in the world: {event}")
-        elif chebyshev(a, b) > 1:
-            self.breaches.append(f"{event.initiator} at {a} talks to {event.partner} at {b}")
+        else:
+            self._within_reach(pair, "talks to")
         self.talks[event.conversation_id] = event
+
+    def _within_reach(self, people: tuple[str, ...], doing: str) -> None:
+        """Each of ``people`` stands next to another of them."""
+        for name in people:
+            at = self.pos[name]
+            if all(chebyshev(at, self.pos[o]) > 1 for o in people if o != name):
+                self.breaches.append(f"{name} at {at} {doing} {people}: not adjacent")
 
 
 def final_checks(sim: Simulation, watcher: RuleWatcher) -> None:
@@ -394,7 +395,7 @@ def test_conversations_only_with_someone_adjacent(tiny_content, tmp_path) -> Non
         sim, watcher = watched_sim(tiny_content, loopback_brain(server.base_url), tmp_path)
         run(sim, 1)
     final_checks(sim, watcher)
-    started = [(e.initiator, e.partner) for e in watcher.of(m.ConversationStarted)]
+    started = [e.participants for e in watcher.of(m.ConversationStarted)]
     assert started == [("Bjorn", "Ada")]
     assert sum("is not adjacent" in w for w in sim.warnings) == 2
 
@@ -479,7 +480,7 @@ def test_the_player_waits_for_a_villager_who_is_talking(tiny_content, tmp_path) 
     (opened,) = watcher.of(m.DialogueOpened)
     assert opened.npc == "Ada" and opened.after_wait
     started = watcher.of(m.ConversationStarted)
-    assert [(s.initiator, s.partner) for s in started] == [("Ada", "Bjorn"), (PLAYER_NAME, "Ada")]
+    assert [s.participants for s in started] == [("Ada", "Bjorn"), (PLAYER_NAME, "Ada")]
     assert sim.world.entities[PLAYER_NAME].pos == (4, 1)  # the box held the player
     log = (tmp_path / "ada.md").read_text(encoding="utf-8")
     assert log.index("### Conversation with Bjorn") < log.index("### Conversation with Player")

@@ -94,7 +94,7 @@ class Try:
     npc_moving: bool = False
     facing_it: bool = False
     paused: tuple[str, ...] = ()
-    talking: tuple[str, str] | None = None  # the villagers' conversation the bar named
+    talking: tuple[str, ...] | None = None  # the villagers' conversation the bar named
     notices: list[str] = field(default_factory=list)
     answered: bool = False  # the villager answered the line the player typed
     wait_ended: bool = False  # a waiting box turned into the talk before Escape

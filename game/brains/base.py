@@ -51,8 +51,8 @@ class ConversationRequest(NamedTuple):
     turn: int
     perception: Perception
     memory: str
-    partner: str
-    partner_is_player: bool
+    others: tuple[str, ...]  # everyone else in the conversation, in the order they joined
+    with_player: bool  # the player is one of ``others``
     history: tuple[tuple[str, str], ...]  # (speaker, line), oldest first
     messages_left: int  # lines that may still be said before the cap closes it
     # Landmarks the speaker knows, nearest first, with where to go for each: what it

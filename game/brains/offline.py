@@ -190,7 +190,7 @@ class OfflineBrain:
         # Its lines so far, joined: a fact told inside an opening ("Bram, did you know? ...")
         # counts as said, so it is not told again.
         said = "\n".join(line for _, line in request.history)
-        if request.partner_is_player:  # what kind of question, answered from its file
+        if request.with_player:  # what kind of question, answered from its file
             return BrainReply(f"say({_quote(answer_player(request, rng, said))})")
         last = request.history[-1][1] if request.history else ""
         last_words = _plain_words(last)
@@ -203,11 +203,10 @@ class OfflineBrain:
         tired = len(request.history) >= 3 and rng.random() < 0.3
         if request.messages_left <= 1 or parting or tired:
             return BrainReply("end_conversation()")
-        partner = request.partner
         facts = [
             f
             for f in relevant_knowledge(persona, last, 4)
-            if f not in said and not _about(f, partner)
+            if f not in said and not any(_about(f, other) for other in request.others)
         ]
         if facts:
             return BrainReply(f"say({_quote(facts[0])})")

@@ -31,7 +31,7 @@ from game.sim.directives import (
 from game.sim.pause import CONVERSATION, DIALOGUE
 from game.sim.state import TalkLedger
 from game.text import one_line, player_line
-from game.words import counted
+from game.words import counted, names
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
 
 if TYPE_CHECKING:
@@ -65,8 +65,7 @@ def clean_player_text(text: str) -> str:
 @dataclass
 class Conversation:
     id: int
-    initiator: str
-    partner: str
+    participants: tuple[str, ...]  # who started it first; the player may be one of them
     with_player: bool
     turn: int
     places: dict[str, Pos]  # where each participant stood when it began
@@ -78,11 +77,17 @@ class Conversation:
     views: dict[tuple[str, int], Perception] = field(default_factory=dict, repr=False)
 
     @property
-    def npcs(self) -> list[str]:
-        return [n for n in (self.initiator, self.partner) if n != PLAYER_NAME]
+    def initiator(self) -> str:
+        """Who started it: "Initiated by:" in every transcript."""
+        return self.participants[0]
 
-    def other(self, name: str) -> str:
-        return self.partner if name == self.initiator else self.initiator
+    @property
+    def npcs(self) -> list[str]:
+        return [n for n in self.participants if n != PLAYER_NAME]
+
+    def others(self, name: str) -> tuple[str, ...]:
+        """Everyone in it but ``name``, in the order they joined."""
+        return tuple(n for n in self.participants if n != name)
 
 
 class ConversationManager:
@@ -122,13 +127,13 @@ class ConversationManager:
     def talk_of(self, name: str) -> Conversation | None:
         """The conversation ``name`` is in now, if any."""
         for conv in self.open.values():
-            if name in (conv.initiator, conv.partner):
+            if name in conv.participants:
                 return conv
         return None
 
     def _talking(self) -> set[str]:
         """Everyone in a conversation now, the player too while its box is open."""
-        busy = {n for conv in self.open.values() for n in (conv.initiator, conv.partner)}
+        busy = {n for conv in self.open.values() for n in conv.participants}
         if self.player_busy():
             busy.add(PLAYER_NAME)
         return busy
@@ -192,31 +197,33 @@ class ConversationManager:
 
     # ---- starting -----------------------------------------------------------------
 
-    def _open(self, initiator: str, partner: str) -> Conversation:
+    def _open(self, *participants: str) -> Conversation:
+        """Open a conversation of ``participants`` (who starts it first): each turns to the
+        one before it, the first to the second; each villager's transcript begins."""
         world = self.sim.world
         conv = Conversation(
             id=self.ledger.next_id,
-            initiator=initiator,
-            partner=partner,
-            with_player=PLAYER_NAME in (initiator, partner),
+            participants=participants,
+            with_player=PLAYER_NAME in participants,
             turn=self.sim.turn,
-            places={n: world.entities[n].pos for n in (initiator, partner)},
+            places={n: world.entities[n].pos for n in participants},
         )
         self.ledger.next_id += 1
         self.open[conv.id] = conv
-        a, b = world.entities[initiator], world.entities[partner]
-        world.face(initiator, b.pos)
-        world.face(partner, a.pos)
-        self.journal.emit(m.EntityTurned(initiator, a.facing))
-        self.journal.emit(m.EntityTurned(partner, b.facing))
+        for i, name in enumerate(participants):
+            faced = participants[1] if i == 0 else participants[i - 1]
+            world.face(name, world.entities[faced].pos)
+        for name in participants:
+            self.journal.emit(m.EntityTurned(name, world.entities[name].facing))
         for name in conv.npcs:
-            world.entities[name].activity = f"talking with {conv.other(name)}"
+            others = names(conv.others(name))
+            world.entities[name].activity = f"talking with {others}"
             x, y = conv.places[name]
             self.sim.memory[name].begin(
-                f"### Conversation with {conv.other(name)} (Turn {conv.turn} at {x},{y})\n"
+                f"### Conversation with {others} (Turn {conv.turn} at {x},{y})\n"
                 f"Initiated by: {conv.initiator}"
             )
-        self.journal.emit(m.ConversationStarted(conv.id, initiator, partner, conv.with_player))
+        self.journal.emit(m.ConversationStarted(conv.id, participants, conv.with_player))
         return conv
 
     def _said(self, conv: Conversation, speaker: str, text: str) -> None:
@@ -296,7 +303,7 @@ class ConversationManager:
                     if conv.leaving == speaker:  # said its last word and ended it
                         conv.ended_by = speaker
                         break
-                    speaker = conv.other(speaker)
+                    speaker = conv.others(speaker)[0]
                     continue
                 if reply is None and len(conv.history) < cap:
                     await self._line(conv, speaker, FALLBACK_LINE)
@@ -327,7 +334,7 @@ class ConversationManager:
     async def _reply(self, conv: Conversation, speaker: str) -> Say | EndConversation | None:
         """Ask ``speaker``'s brain for its next line; None when it failed or made no sense."""
         sim = self.sim
-        partner = conv.other(speaker)
+        others = conv.others(speaker)
         view = (speaker, sim.world.moves)
         if view not in conv.views:
             conv.views[view] = sim.world.perceive(speaker)
@@ -336,8 +343,8 @@ class ConversationManager:
             turn=sim.turn,
             perception=conv.views[view],
             memory=sim.memory[speaker].recent(sim.config.memory_budget),
-            partner=partner,
-            partner_is_player=partner == PLAYER_NAME,
+            others=others,
+            with_player=conv.with_player,
             history=tuple(conv.history),
             messages_left=max(sim.config.max_exchanges - len(conv.history), 1)
             if not conv.with_player
@@ -393,7 +400,7 @@ class ConversationManager:
             outcome=outcome,
             taken=taken,
             warnings=list(warnings),
-            partner=partner,
+            partner=names(others),
         )
         return answer
 
@@ -439,7 +446,7 @@ class ConversationManager:
         talk = self.talk_of(npc)
         if talk is not None:
             self.waiting_for = npc
-            others = tuple(n for n in (talk.initiator, talk.partner) if n != npc)
+            others = talk.others(npc)
             self.journal.emit(m.DialogueWaiting(npc, others))
             return
         self.sim.walker.stop_walking(npc)
@@ -491,7 +498,7 @@ class ConversationManager:
         if not text:
             return
         self._said(conv, PLAYER_NAME, text)
-        npc = conv.other(PLAYER_NAME)
+        npc = conv.others(PLAYER_NAME)[0]
         if conv.reply_task is not None and not conv.reply_task.done():
             conv.reply_task.cancel()
         conv.reply_task = asyncio.ensure_future(self._answer_player(conv, npc))
@@ -545,7 +552,7 @@ class ConversationManager:
         for name in conv.npcs:
             self.sim.memory[name].end(f"Ended by: {ended_by}")
         ledger = self.ledger
-        ledger.record((conv.initiator, conv.partner), self.sim.turn)
+        ledger.record(conv.participants, self.sim.turn)
         for name in conv.npcs:
             ledger.last_conversation[name] = self.sim.turn
         for name in conv.npcs:
@@ -556,7 +563,7 @@ class ConversationManager:
         ledger.finished_count += 1
         self.journal.emit(m.ConversationEnded(conv.id, ended_by))
         if conv.with_player:
-            npc = conv.other(PLAYER_NAME)
+            npc = conv.others(PLAYER_NAME)[0]
             self.journal.act_line(npc, f"ends the conversation with the player ({ended_by})")
         waited = self.waiting_for
         if waited is not None and waited in conv.npcs:

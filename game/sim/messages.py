@@ -141,8 +141,7 @@ class Thinking(NamedTuple):
 
 class ConversationStarted(NamedTuple):
     conversation_id: int
-    initiator: str
-    partner: str
+    participants: tuple[str, ...]  # who started it first; the player may be one of them
     with_player: bool
 
 

@@ -276,7 +276,7 @@ class Game:
 
     def _on_conversation_started(self, event: m.ConversationStarted) -> None:
         if not event.with_player:
-            self.hud_state.talking = (event.initiator, event.partner)
+            self.hud_state.talking = event.participants
             self._npc_talk_id = event.conversation_id
 
     def _on_conversation_ended(self, event: m.ConversationEnded) -> None:
@@ -358,8 +358,8 @@ class Game:
         self.camera.follow(*self._focus())
 
     @property
-    def talking(self) -> tuple[str, str] | None:
-        """The two villagers in the NPC conversation going on, if any (the bar names them)."""
+    def talking(self) -> tuple[str, ...] | None:
+        """The villagers in the NPC conversation going on, if any (the bar names them)."""
         return self.hud_state.talking
 
     def push(self, state: State) -> None:

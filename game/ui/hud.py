@@ -10,6 +10,7 @@ import pygame
 from game.sim.pause import CONVERSATION, DIALOGUE, PLAYER
 from game.text import cut_to_width
 from game.ui.bubbles import wrap_text
+from game.words import names
 
 BAR_HEIGHT = 26
 MARGIN = 10  # at each end of the bar, and at least this between its two texts
@@ -30,7 +31,7 @@ class HudState:
     cost_usd: float | None = None
     calls: int = 0
     failures: int = 0
-    talking: tuple[str, str] | None = None  # the two villagers in the conversation going on
+    talking: tuple[str, ...] | None = None  # the villagers in the conversation going on
     watching: bool = False  # the camera follows them, not the player
     dialogue_with: str | None = None  # the villager in the player's dialogue box
     waiting: bool = False  # ...who is still talking with someone else
@@ -40,8 +41,8 @@ class HudState:
         """A pause reason as the bar says it, to the player: who is talking, and how to go
         and watch; who paused it and how to go on."""
         if reason == CONVERSATION and self.talking is not None:
-            a, b = self.talking
-            return f"{a} and {b} are talking (Tab: {'back to you' if self.watching else 'watch'})"
+            tab = "back to you" if self.watching else "watch"
+            return f"{names(self.talking)} are talking (Tab: {tab})"
         if reason == DIALOGUE and self.dialogue_with is not None:
             doing = "waiting for" if self.waiting else "talking with"
             return f"you are {doing} {self.dialogue_with}"
