@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -45,6 +47,27 @@ landmarks:
   - {name: the pond, x: 7, y: 4, w: 2, h: 2}
 player_spawn: [1, 1]
 """
+
+
+def run_main(
+    *args: str,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """``python main.py *args`` as a new user runs it: a process of its own, its output
+    caught, with no model key from the environment (``env`` adds to it)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=cwd,
+        check=False,
+    )
 
 
 def npc_yaml(name: str, spawn: tuple[int, int], **overrides: str) -> str:

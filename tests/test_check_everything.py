@@ -5,21 +5,14 @@ on the same files, refuses with the same lines."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import ROOT, TINY_MAP, npc_yaml, write_village
+from conftest import TINY_MAP, npc_yaml, run_main, write_village
 
 
 def run(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *options]
-        + ["--map", "maps/village.yaml", "--npcs", "npcs", "--log-dir", "logs"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    village = ("--map", "maps/village.yaml", "--npcs", "npcs", "--log-dir", "logs")
+    return run_main(*options, *village, cwd=tmp_path, timeout=60)
 
 
 def problems_of(result: subprocess.CompletedProcess[str]) -> list[str]:

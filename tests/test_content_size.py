@@ -9,10 +9,9 @@ refused unread, and every value a problem quotes is cut short.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import ROOT, TINY_MAP, npc_yaml, write_village
+from conftest import TINY_MAP, npc_yaml, run_main, write_village
 
 from game.content.loader import MAX_CONTENT_BYTES
 
@@ -20,14 +19,7 @@ SHORT = 200  # a problem line is read at a glance
 
 
 def check(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--check", *options]
-        + ["--map", "maps/village.yaml", "--npcs", "npcs"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    return run_main("--check", *options, "--map", "maps/village.yaml", "--npcs", "npcs", cwd=tmp_path)
 
 
 def problems_of(result: subprocess.CompletedProcess[str]) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pygame
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_main
 from uikit import Harness
 
 from game.brains import OfflineBrain
@@ -159,15 +159,7 @@ def test_a_simulation_that_dies_during_a_dialogue_closes_the_box_under_the_card(
 
 
 def headless(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--headless", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
+    return run_main("--headless", *args, cwd=ROOT)
 
 
 @needs_dev_full

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, write_village
+from conftest import ROOT, run_main, write_village
 from llm_server import LLMServer, Reply
 from simkit import is_conversation, npc_of
 
@@ -23,16 +23,7 @@ from game.sim.worker import SimWorker
 def headless(
     *args: str, env: dict[str, str] | None = None, cwd=None
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--headless", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=full_env,
-        cwd=cwd,
-    )
+    return run_main("--headless", *args, env=env, cwd=cwd)
 
 
 def test_headless_offline_run_prints_the_village_and_exits_0(tmp_path) -> None:

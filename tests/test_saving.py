@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pygame
 import pytest
-from conftest import ROOT, write_village
+from conftest import ROOT, run_main, write_village
 from llm_server import LLMServer, Reply
 from logcheck import split_entries
 from simkit import ada_talks_with_bjorn, is_conversation, loopback_brain
@@ -33,15 +31,8 @@ from game.ui.states import LoadState, PlayingState
 from game.world import Facing, Grid
 
 
-def main_py(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"},
-        check=False,
-    )
+def main_py(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_main(*args, env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
 
 
 def played(seed: int, turns: int, log_dir: Path, save_dir: Path, *extra: str):
@@ -337,29 +328,15 @@ def test_a_save_asked_for_while_villagers_talk_is_taken_when_the_talk_ends(tmp_p
 def test_quitting_the_window_saves(tmp_path) -> None:
     """The window closes (here after its first frame): an autosave is written whole."""
     map_path, npc_dir = write_village(tmp_path / "v")
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "main.py"),
-            "--map",
-            str(map_path),
-            "--npcs",
-            str(npc_dir),
-            "--log-dir",
-            str(tmp_path / "logs"),
-            "--save-dir",
-            str(tmp_path / "saves"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_main(
+        *("--map", str(map_path), "--npcs", str(npc_dir), "--log-dir", str(tmp_path / "logs")),
+        *("--save-dir", str(tmp_path / "saves")),
         env={
-            **os.environ,
             "SDL_VIDEODRIVER": "dummy",
             "SDL_AUDIODRIVER": "dummy",
             "HAMLET_EXIT_AFTER_FIRST_FRAME": "1",
         },
-        check=False,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     (save,) = saves_in(tmp_path / "saves")
