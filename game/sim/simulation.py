@@ -151,11 +151,15 @@ class Simulation:
         await self.walker.walk(name, target)
 
     def start(self) -> None:
-        for entity in self.world.entities.values():
-            self.emit(m.EntityPlaced(entity.name, entity.pos, entity.facing))
+        self._place_everyone()
         self.emit(m.PaceChanged(self.turn_interval))
         self.emit(m.PauseChanged(self.gate.paused, self.gate.reasons))
         self.emit(m.CallsAtOnce(self.concurrency, self.calls_at_once is not None))
+
+    def _place_everyone(self) -> None:
+        """Tell the window where everyone stands (at the start, and after a load)."""
+        for entity in self.world.entities.values():
+            self.emit(m.EntityPlaced(entity.name, entity.pos, entity.facing))
 
     @property
     def concurrency(self) -> int:
@@ -675,8 +679,7 @@ class Simulation:
         self._save_pending = False
         self.conversations.abort(LOADING)
         self.restore(saved, source)
-        for entity in self.world.entities.values():
-            self.emit(m.EntityPlaced(entity.name, entity.pos, entity.facing))
+        self._place_everyone()
         self.emit(m.GameLoaded(self.turn, source))
         self.journal.usage_changed()
         self.emit(m.Notice(f"Loaded turn {self.turn} from {source}"))
