@@ -29,7 +29,7 @@ from game.words import counted
 if TYPE_CHECKING:
     from game.brains.base import Brain
     from game.content.loader import Content
-    from game.sim.state import VillageState
+    from game.sim.state import SavedGame
 
 EXIT_BAD_CONTENT = 2
 EXIT_BAD_USAGE = 2
@@ -446,7 +446,7 @@ def _main(argv: list[str] | None) -> int:
 NEWEST = "newest"  # --load with no path
 
 
-def _read_load(args: argparse.Namespace, content: Content) -> tuple[VillageState, str] | str:
+def _read_load(args: argparse.Namespace, content: Content) -> tuple[SavedGame, str] | str:
     """The save ``--load`` names (or the newest), checked against this village; or the
     line that says why it cannot be loaded."""
     from game.sim.saves import newest_save

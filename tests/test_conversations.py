@@ -293,7 +293,7 @@ def test_a_villager_who_walks_off_and_then_asks_to_talk_is_warned(tmp_path, capl
     with LLMServer(lambda r: Reply(content=answer if npc_of(r) == "Ada" else "wait()")) as server:
         sim, rec = make_sim(content, loopback_brain(server.base_url), tmp_path)
         run(sim, 1)
-    assert sim.npcs["Ada"].could_talk_to == ("Bjorn",)
+    assert sim.scratch["Ada"].could_talk_to == ("Bjorn",)
     (warning,) = [w for w in sim.warnings if "start_conversation_with" in w]
     assert warning.startswith("Ada: start_conversation_with(Bjorn) skipped: Bjorn is not adjacent")
     assert not [r for r in caplog.records if "no longer possible" in r.getMessage()]

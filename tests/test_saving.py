@@ -100,6 +100,39 @@ def test_the_state_round_trips_to_json_exactly(willowmere, tmp_path) -> None:
     asyncio.run(fresh.aclose())
 
 
+def test_the_game_works_in_the_state_a_save_keeps(willowmere, tmp_path) -> None:
+    """One store: the bodies the world moves, the memory its prompts read, the talks'
+    ledger and the usage are the village state's own objects, before and after a load
+    into the same game; nothing is gathered from elsewhere to save."""
+    sim = sim_for(willowmere, tmp_path / "a")
+    asyncio.run(sim.run(6))
+    state = sim.state
+    bodies = {name: v.body for name, v in state.villagers.items()}
+    memories = {name: v.memory for name, v in state.villagers.items()}
+    for name, villager in state.villagers.items():
+        assert villager.body is sim.world.entities[name]
+        assert villager.memory is sim.memory[name].entries
+        assert villager.memory, f"{name} wrote no entry in 6 turns"
+    assert sim.conversations.ledger is state.talks
+    assert sim.journal.usage is state.usage and sim.journal.told is state.told
+    assert state.player is sim.world.get("Player")
+    assert state.turn == sim.turn == 6
+    text = sim.snapshot().to_json()
+    path = write_save(tmp_path / "saves", "hamlet-20260101-000000-turn6.json", text)
+
+    asyncio.run(sim.run(9))  # the village moves on...
+    assert sim.snapshot().to_json() != text
+    sim.restore(read_save(path, willowmere, sim.world.grid, with_player=True), path.name)
+    # ...and is put back into the very same objects, so every part sees the load.
+    assert sim.state is state and sim.snapshot().to_json() == text
+    for name, villager in state.villagers.items():
+        assert villager.body is bodies[name] is sim.world.entities[name]
+        assert villager.memory is memories[name] is sim.memory[name].entries
+    assert sim.conversations.ledger is state.talks
+    assert sim.world.check_invariants() == []
+    asyncio.run(sim.aclose())
+
+
 def test_twenty_turns_are_ten_saved_loaded_and_ten_more(tmp_path) -> None:
     """The offline brain, seed 4: 20 turns in one go print the same activity lines and
     write the same turn entries and transcripts as 10 turns, --save-at 10, quit,

@@ -29,7 +29,6 @@ from game.sim.directives import (
     says_then_ends,
 )
 from game.sim.pause import CONVERSATION, DIALOGUE
-from game.sim.state import TalkLedger
 from game.text import one_line, player_line
 from game.words import counted, names
 from game.world import PLAYER_NAME, Pos, chebyshev, manhattan
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from game.sim.journal import Journal
+    from game.sim.state import TalkLedger
     from game.sim.village import Village
     from game.world import Perception
 
@@ -101,10 +101,13 @@ class ConversationManager:
         self.dialogue_id: int | None = None  # the player's box is open on this conversation
         # The villager the player waits for in the box, while it talks with someone else.
         self.waiting_for: str | None = None
-        # Who talked with whom and when, and the next id: part of the village state.
-        self.ledger = TalkLedger()
         # The latest conversations, for watching and tests; a long game keeps only these.
         self.finished: deque[Conversation] = deque(maxlen=KEEP_FINISHED)
+
+    @property
+    def ledger(self) -> TalkLedger:
+        """Who talked with whom and when, and the next id: the village state's."""
+        return self.sim.state.talks
 
     @property
     def finished_count(self) -> int:
@@ -261,11 +264,11 @@ class ConversationManager:
         """
         sim = self.sim
         who = "the player" if name == PLAYER_NAME else name
-        state = sim.npcs[initiator]
+        scratch = sim.scratch[initiator]
         # Offered when it decided, and it has not walked off since (a reply that walks
         # away and then asks to talk is the brain's own doing).
-        offered = name in state.could_talk_to and (
-            state.entry is None or state.entry[0] == sim.world.entities[initiator].pos
+        offered = name in scratch.could_talk_to and (
+            scratch.entry is None or scratch.entry[0] == sim.world.entities[initiator].pos
         )
         asked = f"{initiator}: start_conversation_with({name})"
         if offered and self.ledger.last_talked.get(frozenset({initiator, name})) == sim.turn:

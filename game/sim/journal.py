@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from game.brains.base import SERVER_DOWN
 from game.sim import messages as m
 from game.words import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from game.brains.base import BrainError, BrainReply, Usage
-    from game.brains.usage import UsageMeter
+    from game.sim.state import VillageState
 
 log = logging.getLogger("hamlet.sim")
 
@@ -36,44 +36,39 @@ def _outage_kind(kind: str) -> bool:
     return kind in _DOWN_KINDS or kind in ("timeout", "http 429") or kind.startswith("http 5")
 
 
-class _Noted(Protocol):
-    notes: list[str]  # a villager's lines for its current turn entry
-
-
 class Journal:
     """Emits events, keeps notes and warnings, tells notices once, records usage."""
 
     def __init__(
         self,
         emit: Callable[[m.Event], None],
+        state: VillageState,
         *,
-        turn: Callable[[], int],
-        notes: Mapping[str, _Noted],
-        usage: UsageMeter,
         brain_label: str,
     ) -> None:
         self.emit = emit
-        self._turn = turn
-        self._notes = notes  # each villager's, read at each note: its list is replaced
-        self.usage = usage
+        # The turn, the villagers' notes, the usage meter and what was told are the
+        # village state's: a save keeps them.
+        self.state = state
+        self.usage = state.usage
+        self.told = state.told  # kinds of trouble told the player (notice_once)
         self.brain_label = brain_label
         self.warnings: deque[str] = deque(maxlen=KEEP_WARNINGS)  # the latest, for tests
         self.warning_count = 0
-        self.told: set[str] = set()  # kinds of trouble told the player (notice_once)
         self._outage: list[str] = []  # kinds of the failed calls since the last that worked
 
     def warn(self, text: str) -> None:
         self.warnings.append(text)
         self.warning_count += 1
-        log.warning("turn %d: %s", self._turn(), text)
+        log.warning("turn %d: %s", self.state.turn, text)
 
     def note(self, name: str, text: str) -> None:
         """A line for ``name``'s current turn entry in its memory log."""
-        self._notes[name].notes.append(text)
+        self.state.villagers[name].notes.append(text)
 
     def act_line(self, name: str, text: str) -> None:
         """A line of the activity feed: what ``name`` does this turn."""
-        self.emit(m.Acted(self._turn(), name, text))
+        self.emit(m.Acted(self.state.turn, name, text))
 
     def notice_once(self, kind: str, text: str) -> None:
         """Tell the player ``text`` (a notice; a ``note:`` line headless), the first time

@@ -22,8 +22,12 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from game.text import cut, for_markdown, for_record
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 log = logging.getLogger("hamlet.sim")
 
@@ -85,12 +89,13 @@ def _open_tail(path: Path) -> bytes:
 
 
 class MemoryLog:
-    """One NPC's log file plus its entries in memory."""
+    """One NPC's log file, and its entries in memory: ``entries`` is the list of the
+    villager's state (``VillagerState.memory``), which this log adds to."""
 
-    def __init__(self, name: str, path: Path) -> None:
+    def __init__(self, name: str, path: Path, entries: list[str] | None = None) -> None:
         self.name = name
         self.path = path
-        self.entries: list[str] = []
+        self.entries: list[str] = [] if entries is None else entries
         # The last answer of ``recent``: asked for once a turn and for every conversation
         # line, while entries come once a turn. Keyed by (entries, budget).
         self._recent: tuple[int, int, str] = (0, -1, "")
@@ -123,22 +128,9 @@ class MemoryLog:
             log.info("%s: closed the conversation the last run left open", self.path)
         _append_whole(self._fd, close + "\n")
 
-    def kept(self, budget: int) -> list[str]:
-        """The newest entries that :meth:`recent` may read with ``budget``, oldest first:
-        what a save keeps of this memory."""
-        chosen: list[str] = []
-        used = 0
-        for entry in reversed(self.entries):
-            chosen.append(entry)
-            used += len(entry) + 1
-            if used > budget:
-                break
-        return chosen[::-1]
-
-    def loaded(self, entries: list[str], source: str, turn: int) -> None:
-        """A saved game was loaded: its entries are what prompts read from now on, and
-        the log file says where the game picks up."""
-        self.entries = list(entries)
+    def loaded(self, source: str, turn: int) -> None:
+        """A saved game was loaded (its entries are in ``entries`` now, what prompts read
+        from now on): the log file says where the game picks up."""
         self._recent = (0, -1, "")
         when = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         self._write(
@@ -278,11 +270,20 @@ class ReplyLog:
 class MemoryBook:
     """Every NPC's log in one run directory, and (with ``keep_replies``) the replies."""
 
-    def __init__(self, log_dir: Path, names: list[str], *, keep_replies: bool = False) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        entries: Mapping[str, list[str]],
+        *,
+        keep_replies: bool = False,
+    ) -> None:
+        """One log per villager in ``entries``, each adding to that villager's list."""
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir = log_dir
-        files = log_file_names(names)
-        self.logs = {name: MemoryLog(name, log_dir / files[name]) for name in names}
+        files = log_file_names(list(entries))
+        self.logs = {
+            name: MemoryLog(name, log_dir / files[name], kept) for name, kept in entries.items()
+        }
         self.replies = ReplyLog(log_dir / REPLIES_FILE) if keep_replies else None
 
     def __getitem__(self, name: str) -> MemoryLog:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from game.brains.base import SERVER_DOWN, BrainError, DecisionRequest
 from game.brains.offline import OfflineBrain
-from game.brains.usage import UsageMeter
 from game.sim import messages as m
 from game.sim.concurrency import REMEMBER, AdaptiveLimit, CallGate
 from game.sim.conversation import SHUTDOWN, ConversationManager
@@ -28,31 +27,22 @@ from game.sim.journal import Journal
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, QUIT, PauseGate
 from game.sim.saves import newest_save, save_name, write_save
-from game.sim.state import (
-    SaveError,
-    VillageState,
-    build_state,
-    ledger_of,
-    map_ref,
-    new_player,
-    new_talks,
-    new_usage,
-    new_villager,
-    read_save,
-)
-from game.sim.village import NpcState, SimConfig
+from game.sim.state import SavedGame, SaveError, VillageState, read_save
+from game.sim.village import SimConfig, TurnScratch
 from game.sim.walking import Walker
 from game.world import PLAYER_NAME, World, build_world
 
 if TYPE_CHECKING:
     from game.brains.base import Brain, BrainReply
+    from game.brains.usage import UsageMeter
     from game.content.loader import Content
     from game.sim.concurrency import Sent
     from game.sim.directives import Directive, ParseResult
+    from game.sim.state import VillagerState
     from game.world import Pos
 
-# SimConfig and NpcState live in game.sim.village, beside what the simulation's parts share.
-__all__ = ["LOADING", "MAX_DIRECTIVES", "NpcState", "SimConfig", "Simulation"]
+# SimConfig lives in game.sim.village, beside what the simulation's parts share.
+__all__ = ["LOADING", "MAX_DIRECTIVES", "SimConfig", "Simulation"]
 
 log = logging.getLogger("hamlet.sim")
 
@@ -77,22 +67,23 @@ class Simulation:
         self.brain = brain
         self.config = config
         self.world: World = build_world(content, with_player=config.with_player)
-        self.npcs = {spec.name: NpcState(spec) for spec in content.npcs}
-        self.order = [spec.name for spec in content.npcs]
+        # All that lasts of the village (what a save keeps) is in ``state``; the world
+        # indexes its villagers' and the player's bodies by tile.
+        seed = brain.seed if isinstance(brain, OfflineBrain) else config.seed
+        self.state = VillageState.new(content, self.world, seed=seed, model=model)
+        self.order = list(self.state.villagers)
+        # What each villager notes inside one turn, never saved.
+        self.scratch = {name: TurnScratch() for name in self.order}
         # What a model answered is kept (replies.jsonl); the offline brain's own script is not.
         keep_replies = not isinstance(brain, OfflineBrain)
-        self.memory = MemoryBook(config.log_dir, self.order, keep_replies=keep_replies)
-        self.usage = UsageMeter(model)
-        self.journal = Journal(
-            emit,
-            turn=lambda: self.turn,
-            notes=self.npcs,
-            usage=self.usage,
-            brain_label=brain.label,
+        self.memory = MemoryBook(
+            config.log_dir,
+            {name: v.memory for name, v in self.state.villagers.items()},
+            keep_replies=keep_replies,
         )
+        self.journal = Journal(emit, self.state, brain_label=brain.label)
         self.emit = self.journal.emit  # what the window and the headless runner are told
         self.gate = PauseGate(self._pause_changed)
-        self.turn = 0  # the turn under way, or the last one played
         self.turns_played = 0  # turns played to their end
         self.turn_interval = config.turn_interval
         self.walker = Walker(
@@ -109,7 +100,7 @@ class Simulation:
         self._acting = 0  # villagers carrying out their turn now: a save waits for none
         self._save_pending = False  # F5 came while someone acted: save when none does
         self._turn_task: asyncio.Future[None] | None = None  # the turn under way
-        self._load_pending: tuple[VillageState, str] | None = None
+        self._load_pending: tuple[SavedGame, str] | None = None
         # A turn's first calls are what the limit measures a server by, and it remembers
         # them for some turns: so for as many answers as some turns of a big village have.
         # More calls at once than villagers would never be sent.
@@ -122,6 +113,26 @@ class Simulation:
             if config.adapt_concurrency
             else None
         )
+
+    # ---- the state ---------------------------------------------------------------------
+
+    @property
+    def npcs(self) -> dict[str, VillagerState]:
+        """Every villager's lasting state, in turn order."""
+        return self.state.villagers
+
+    @property
+    def turn(self) -> int:
+        """The turn under way, or the last one played."""
+        return self.state.turn
+
+    @turn.setter
+    def turn(self, value: int) -> None:
+        self.state.turn = value
+
+    @property
+    def usage(self) -> UsageMeter:
+        return self.state.usage
 
     # ---- events and bookkeeping -----------------------------------------------------
 
@@ -330,7 +341,7 @@ class Simulation:
                     gate.leave()
 
     async def _think(self, name: str, sent: Sent | None = None) -> tuple[Directive, ...]:
-        self.npcs[name].why_idle = ""  # not left over from a turn cut short before it acted
+        self.scratch[name].why_idle = ""  # not left over from a turn cut short before it acted
         request = self.decision_request(name)
         self.emit(m.Thinking(name, True))
         started = time.monotonic()
@@ -342,10 +353,10 @@ class Simulation:
             self.journal.brain_failed(name, exc, "waiting this turn")
             if exc.kind == SERVER_DOWN:
                 self.note(name, "- The model server was down, so I waited.")
-                self.npcs[name].why_idle = "the model server is down"
+                self.scratch[name].why_idle = "the model server is down"
             else:
                 self.note(name, f"- Lost my train of thought ({exc.kind}), so I waited.")
-                self.npcs[name].why_idle = "the model call failed"
+                self.scratch[name].why_idle = "the model call failed"
             return ()
         finally:
             self.emit(m.Thinking(name, False))
@@ -371,7 +382,7 @@ class Simulation:
             reply,
             outcome=(
                 "acted" if directives
-                else "waited: " + (self.npcs[name].why_idle or "nothing to do")
+                else "waited: " + (self.scratch[name].why_idle or "nothing to do")
             ),
             taken=[d.render() for d in directives],
             warnings=list(result.warnings),
@@ -420,7 +431,7 @@ class Simulation:
                 "waiting this turn"
             )
             self.note(name, "- Could not make up my mind, so I waited.")
-            self.npcs[name].why_idle = "its answer held no directive to act on"
+            self.scratch[name].why_idle = "its answer held no directive to act on"
             self.journal.notice_once(  # a model that ignores the format
                 "no directive",
                 f"{name}'s answer held no directive to act on, so villagers wait "
@@ -433,21 +444,20 @@ class Simulation:
             # leave the villager standing with no word of why.
             self.journal.warn(f"{name}: {idle.warning}")
             self.note(name, idle.note)
-            self.npcs[name].why_idle = idle.why
+            self.scratch[name].why_idle = idle.why
             return ()
         return result.directives
 
     def decision_request(self, name: str) -> DecisionRequest:
-        state = self.npcs[name]
-        me = self.world.entities[name]
-        places = self.world.grid.places_near(me.pos, 8)
+        state, scratch = self.npcs[name], self.scratch[name]
+        places = self.world.grid.places_near(state.body.pos, 8)
         perception = self.world.perceive(name)
-        state.seen = perception.seen[:SEEN_IN_LOG]
+        scratch.seen = perception.seen[:SEEN_IN_LOG]
         unavailable = self.conversations.unavailable_for(
             name, (seen.name for seen in perception.seen)
         )
         talk_rest = self.conversations.resting(name)
-        state.could_talk_to = (
+        scratch.could_talk_to = (
             tuple([n for n in perception.adjacent if n not in unavailable])
             if perception.adjacent and not talk_rest
             else ()
@@ -475,12 +485,12 @@ class Simulation:
             self.quiet_point()
 
     async def _carry_out(self, name: str, directives: tuple[Directive, ...]) -> None:
-        state = self.npcs[name]
-        state.entry = (self.world.entities[name].pos, list(state.heard))
+        state, scratch = self.npcs[name], self.scratch[name]
+        scratch.entry = (state.body.pos, list(state.heard))
         state.heard.clear()
-        if state.why_idle:
-            self.act_line(name, f"waits: {state.why_idle}")
-            state.why_idle = ""
+        if scratch.why_idle:
+            self.act_line(name, f"waits: {scratch.why_idle}")
+            scratch.why_idle = ""
         try:
             for directive in directives:
                 if self.gate.paused:
@@ -497,10 +507,10 @@ class Simulation:
         A villager who starts a conversation has it written before the talk, so that the
         transcript follows the entry of the turn it belongs to.
         """
-        state = self.npcs[name]
-        if state.entry is not None:
-            start, heard = state.entry
-            state.entry = None
+        scratch = self.scratch[name]
+        if scratch.entry is not None:
+            start, heard = scratch.entry
+            scratch.entry = None
             self._write_turn_entry(name, start, heard)
 
     def _write_turn_entry(self, name: str, start: Pos, heard: list[str]) -> None:
@@ -509,16 +519,18 @@ class Simulation:
         "Saw" is who it saw from ``start`` when it made up its mind, which is also what
         its brain was shown; nobody is looked for again.
         """
-        state = self.npcs[name]
+        state, scratch = self.npcs[name], self.scratch[name]
         lines = [f"## Turn {self.turn} at {start[0]},{start[1]}"]
         lines += state.notes
-        if state.seen:
-            seen = ", ".join(f"{s.name} ({s.pos[0]},{s.pos[1]}, {s.activity})" for s in state.seen)
+        if scratch.seen:
+            seen = ", ".join(
+                f"{s.name} ({s.pos[0]},{s.pos[1]}, {s.activity})" for s in scratch.seen
+            )
             lines.append(f"- Saw: {seen}")
         for line in heard:
             lines.append(f"- Heard {line}")
-        state.notes = []
-        state.seen = ()
+        state.notes.clear()
+        scratch.seen = ()
         state.wrote = self.turn
         self.memory[name].append("\n".join(lines))
 
@@ -547,68 +559,23 @@ class Simulation:
 
     # ---- saving and loading ---------------------------------------------------------
 
-    def snapshot(self) -> VillageState:
+    def snapshot(self) -> SavedGame:
         """The village now, as a save keeps it (see :mod:`game.sim.state`)."""
-        world, ledger = self.world, self.conversations.ledger
-        npcs = {}
-        for name, state in self.npcs.items():
-            entity = world.entities[name]
-            npcs[name] = new_villager(
-                position=entity.pos,
-                facing=entity.facing,
-                activity=entity.activity,
-                destination=state.destination,
-                route=state.route,
-                heard=state.heard,
-                notes=state.notes,
-                wrote=state.wrote,
-                last_talk=ledger.last_conversation.get(name),
-                memory=self.memory[name].kept(self.config.memory_budget),
-            )
-        player = world.get(PLAYER_NAME)
-        usage = self.usage
-        return build_state(
-            map=map_ref(world.grid),
-            seed=self.brain.seed if isinstance(self.brain, OfflineBrain) else self.config.seed,
-            turn=self.turn,
-            npcs=npcs,
-            player=None if player is None else new_player(player.pos, player.facing),
-            talks=new_talks(ledger),
-            usage=new_usage(
-                usage.calls,
-                usage.failures,
-                {n: (u.prompt_tokens, u.completion_tokens) for n, u in usage.per_npc.items()},
-            ),
-            told=sorted(self.journal.told),
-        )
+        return self.state.saved(self.config.memory_budget)
 
-    def restore(self, saved: VillageState, source: str) -> None:
+    def restore(self, saved: SavedGame, source: str) -> None:
         """Make the village what ``saved`` holds (checked already by ``read_save``); the
         memory logs say the game was loaded from ``source`` at its turn."""
-        data = saved.data
-        places = {
-            name: (tuple(v.position), v.facing, v.activity) for name, v in data.npcs.items()
-        }
-        if data.player is not None and self.world.get(PLAYER_NAME) is not None:
-            places[PLAYER_NAME] = (tuple(data.player.position), data.player.facing, "")
-        self.world.relocate(places)  # type: ignore[arg-type]
-        for name, v in data.npcs.items():
-            state = self.npcs[name]
-            state.destination = None if v.destination is None else tuple(v.destination)  # type: ignore[assignment]
-            state.route = [tuple(p) for p in v.route]  # type: ignore[misc]
-            state.heard = list(v.heard)
-            state.notes = list(v.notes)
-            state.wrote = v.wrote
-            state.entry, state.seen, state.why_idle, state.could_talk_to = None, (), "", ()
-            self.memory[name].loaded(v.memory, source, data.turn)
+        self.world.relocate(self.state.places(saved))
+        self.state.take(saved)
+        for name in self.order:
+            self.scratch[name] = TurnScratch()
+            self.memory[name].loaded(source, saved.turn)
         if isinstance(self.brain, OfflineBrain):  # its answers are drawn from the seed
-            self.brain.seed = data.seed
-        self.conversations.ledger = ledger_of(data.talks, data.npcs)
-        self.usage.restore(data.usage.calls, data.usage.failures, data.usage.per_npc)
-        self.journal.told = set(data.told)
-        self.turn = self.turns_played = data.turn
+            self.brain.seed = saved.seed
+        self.turns_played = saved.turn
         self.walker.clear()
-        log.info("loaded %s: turn %d", source, data.turn)
+        log.info("loaded %s: turn %d", source, saved.turn)
 
     def save_game(self, kind: str = "", *, told: bool = False) -> Path | None:
         """Save the village now, whole or not at all; the path, or None if it failed (a
@@ -701,7 +668,7 @@ class Simulation:
                     log.info("turn %d: %s, after its entry: %s", self.turn, name, state.notes)
                     continue  # (a save keeps them, for that next entry)
                 # A turn cut short: what happened since its last entry is not lost.
-                self._write_turn_entry(name, self.world.entities[name].pos, [])
+                self._write_turn_entry(name, state.body.pos, [])
             if self.config.save_on_close:  # a talk under way is saved as ended by it
                 self.save_game("autosave")
             await asyncio.wait_for(self.brain.aclose(), timeout=1.0)

@@ -1,18 +1,25 @@
-"""The village state that a save keeps, and its file format.
+"""The village state: one typed object the game works in, and its save file.
 
-What lasts of a village from turn to turn is gathered here in one typed
-:class:`VillageState`: the turn number, every villager's place, facing, doings,
-destination and route, what it heard and has yet to write down, its rest and cooldown
-bookkeeping, the conversations' ledger and next id, the memory entries its prompts read,
-the usage meter, the player's place, and the seed of the offline brain (whose every
-answer is drawn from the seed, the villager and the turn, so the seed is all of its
-random state). What happens only inside a turn (who it saw when it made up its mind,
-whom it could talk to, why it idles) is not in it: a save is taken between villager
-actions, and a loaded game starts the turn after the one saved.
+Everything that lasts of a village from turn to turn lives in one
+:class:`VillageState`, which the simulation, its walker and its conversations all read
+and change: the turn number, every villager (:class:`VillagerState`: its body on the map
+with place, facing and doings; its destination and route; what it heard and has yet to
+write down; the memory entries its prompts read), the player's body, the conversations'
+ledger (rests, cooldowns, the next id), the usage meter, the notices already told, and
+the seed of the offline brain (whose every answer is drawn from the seed, the villager
+and the turn, so the seed is all of its random state). What happens only inside a turn
+(who a villager saw when it made up its mind, whom it could talk to, why it idles) is
+not in it: that is the simulation's scratch (``game.sim.village.TurnScratch``). A save
+is taken between villager actions, and a loaded game starts the turn after the one
+saved.
+
+The world (``game.world.World``) indexes the same bodies by tile for the rules of
+movement and sight; it owns no state of its own beyond that index.
 
 The file is JSON, checked on load by pydantic models that forbid unknown fields, then
 against the village it is loaded into: every problem is one line naming the file and
 the field (``save.json: npcs.Bram.position: (40, 24) is water, not a walkable tile``).
+A state written, read back and written again is the same, byte for byte.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ import functools
 import json
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from game.brains.usage import UsageMeter
 from game.text import cut
 from game.world import PLAYER_NAME, Facing
 
@@ -32,7 +40,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from game.content.loader import Content
-    from game.world import Grid, Pos
+    from game.content.models import NpcSpec
+    from game.world import Entity, Grid, Pos, World
 
 SAVE_FORMAT = 1
 """The format this game writes, and the newest it reads."""
@@ -122,7 +131,10 @@ class _Usage(BaseModel):
     per_npc: dict[_Name, tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]] = {}
 
 
-class _SaveFile(BaseModel):
+class SavedGame(BaseModel):
+    """A save file's contents, checked: what :func:`read_save` gives and
+    :meth:`VillageState.saved` makes."""
+
     model_config = _Strict
     format: int
     map: _MapRef
@@ -134,24 +146,8 @@ class _SaveFile(BaseModel):
     usage: _Usage
     told: list[str] = []
 
-
-@dataclass(frozen=True)
-class VillageState:
-    """One village at one moment between villager actions: all a save keeps.
-
-    Made from a running simulation by ``Simulation.snapshot()`` and put back by
-    ``Simulation.restore()``; to and from JSON by :meth:`to_json` and :func:`read_save`.
-    The JSON of a state read back is the same, byte for byte.
-    """
-
-    data: _SaveFile
-
-    @property
-    def turn(self) -> int:
-        return self.data.turn
-
     def to_json(self) -> str:
-        return self.data.model_dump_json(indent=1)
+        return self.model_dump_json(indent=1)
 
 
 @functools.lru_cache(maxsize=4)
@@ -171,45 +167,164 @@ def map_ref(grid: Grid) -> _MapRef:
     return _MapRef(name=grid.name, size=(grid.width, grid.height), fingerprint=f"{crc:08x}")
 
 
-def build_state(**fields: Any) -> VillageState:
-    """A state from its parts (as the simulation gathers them)."""
-    return VillageState(_SaveFile(format=SAVE_FORMAT, **fields))
+# ---- the live state -------------------------------------------------------------------
 
 
-def new_villager(**fields: Any) -> _Villager:
-    return _Villager(**fields)
+@dataclass(slots=True, eq=False)
+class VillagerState:
+    """What lasts of one villager: its body on the map and all it carries between turns."""
+
+    spec: NpcSpec
+    body: Entity  # its place, facing and doings: the world indexes it by tile
+    heard: list[str] = field(default_factory=list)  # since its last turn entry
+    destination: Pos | None = None
+    route: list[Pos] = field(default_factory=list)  # the rest of the way to ``destination``
+    notes: list[str] = field(default_factory=list)  # lines for its next turn entry
+    wrote: int = -1  # the turn whose entry it last wrote to its memory log (-1: none yet)
+    memory: list[str] = field(default_factory=list)  # its entries, that its prompts read
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
 
 
-def new_player(position: Pos, facing: Facing) -> _Player:
-    return _Player(position=position, facing=facing)
+@dataclass(eq=False)
+class VillageState:
+    """One village, as the game works in it and a save keeps it.
+
+    Its parts are changed in place (a load too puts the saved values into the same
+    villagers and lists), so whoever holds a villager's state holds the one the game
+    works in.
+    """
+
+    grid: Grid
+    villagers: dict[str, VillagerState]  # in turn order
+    player: Entity | None
+    usage: UsageMeter
+    seed: int = 0
+    turn: int = 0  # the turn under way, or the last one played
+    talks: TalkLedger = field(default_factory=TalkLedger)
+    told: set[str] = field(default_factory=set)  # kinds of trouble told the player once
+
+    @classmethod
+    def new(
+        cls, content: Content, world: World, *, seed: int = 0, model: str | None = None
+    ) -> VillageState:
+        """The village at its start: everyone at their spawn in ``world``."""
+        villagers = {
+            spec.name: VillagerState(spec, world.entities[spec.name]) for spec in content.npcs
+        }
+        return cls(
+            grid=world.grid,
+            villagers=villagers,
+            player=world.get(PLAYER_NAME),
+            usage=UsageMeter(model),
+            seed=seed,
+        )
+
+    def saved(self, memory_budget: int) -> SavedGame:
+        """What a save keeps of the village now: the memory entries that prompts of
+        ``memory_budget`` characters may read, and all the rest."""
+        talks = self.talks
+        npcs = {
+            name: _Villager(
+                position=v.body.pos,
+                facing=v.body.facing,
+                activity=v.body.activity,
+                destination=v.destination,
+                route=v.route,
+                heard=v.heard,
+                notes=v.notes,
+                wrote=v.wrote,
+                last_talk=talks.last_conversation.get(name),
+                memory=newest(v.memory, memory_budget),
+            )
+            for name, v in self.villagers.items()
+        }
+        player = self.player
+        last = [
+            _Talk(people=sorted(pair), turn=turn)
+            for pair, turn in sorted(
+                talks.last_talked.items(), key=lambda kv: (kv[1], sorted(kv[0]))
+            )
+        ]
+        usage = self.usage
+        return SavedGame(
+            format=SAVE_FORMAT,
+            map=map_ref(self.grid),
+            seed=self.seed,
+            turn=self.turn,
+            npcs=npcs,
+            player=None if player is None else _Player(position=player.pos, facing=player.facing),
+            talks=_Talks(next_id=talks.next_id, finished=talks.finished_count, last=last),
+            usage=_Usage(
+                calls=usage.calls,
+                failures=usage.failures,
+                per_npc={
+                    n: (u.prompt_tokens, u.completion_tokens) for n, u in usage.per_npc.items()
+                },
+            ),
+            told=sorted(self.told),
+        )
+
+    def places(self, saved: SavedGame) -> dict[str, tuple[Pos, Facing, str]]:
+        """Where ``saved`` puts everyone, for the world to move their bodies there."""
+        places: dict[str, tuple[Pos, Facing, str]] = {
+            name: (_tile(v.position), v.facing, v.activity) for name, v in saved.npcs.items()
+        }
+        if saved.player is not None and self.player is not None:
+            places[PLAYER_NAME] = (_tile(saved.player.position), saved.player.facing, "")
+        return places
+
+    def take(self, saved: SavedGame) -> None:
+        """Make this state what ``saved`` holds (checked already by :func:`read_save`),
+        but for where the bodies stand: the world moves them (:meth:`places`)."""
+        for name, v in saved.npcs.items():
+            villager = self.villagers[name]
+            villager.destination = None if v.destination is None else _tile(v.destination)
+            villager.route[:] = [_tile(p) for p in v.route]
+            villager.heard[:] = v.heard
+            villager.notes[:] = v.notes
+            villager.wrote = v.wrote
+            villager.memory[:] = v.memory
+        talks = self.talks
+        talks.next_id, talks.finished_count = saved.talks.next_id, saved.talks.finished
+        talks.last_talked.clear()
+        talks.talked_with.clear()
+        for talk in saved.talks.last:
+            talks.record(tuple(talk.people), talk.turn)
+        talks.last_conversation.clear()
+        talks.last_conversation.update(
+            (name, v.last_talk) for name, v in saved.npcs.items() if v.last_talk is not None
+        )
+        self.usage.restore(saved.usage.calls, saved.usage.failures, saved.usage.per_npc)
+        self.told.clear()
+        self.told.update(saved.told)
+        self.seed = saved.seed
+        self.turn = saved.turn
 
 
-def new_talks(ledger: TalkLedger) -> _Talks:
-    last = [
-        _Talk(people=sorted(pair), turn=turn)
-        for pair, turn in sorted(ledger.last_talked.items(), key=lambda kv: (kv[1], sorted(kv[0])))
-    ]
-    return _Talks(next_id=ledger.next_id, finished=ledger.finished_count, last=last)
+def _tile(pair: tuple[int, int] | list[int]) -> Pos:
+    return (pair[0], pair[1])
 
 
-def ledger_of(talks: _Talks, villagers: dict[str, _Villager]) -> TalkLedger:
-    ledger = TalkLedger(next_id=talks.next_id, finished_count=talks.finished)
-    for talk in talks.last:
-        ledger.record(tuple(talk.people), talk.turn)
-    ledger.last_conversation = {
-        name: v.last_talk for name, v in villagers.items() if v.last_talk is not None
-    }
-    return ledger
-
-
-def new_usage(calls: int, failures: int, per_npc: dict[str, tuple[int, int]]) -> _Usage:
-    return _Usage(calls=calls, failures=failures, per_npc=per_npc)
+def newest(entries: list[str], budget: int) -> list[str]:
+    """The newest of ``entries`` that a prompt reading ``budget`` characters of them may
+    read, oldest first: what a save keeps of a memory."""
+    chosen: list[str] = []
+    used = 0
+    for entry in reversed(entries):
+        chosen.append(entry)
+        used += len(entry) + 1
+        if used > budget:
+            break
+    return chosen[::-1]
 
 
 # ---- reading a save -----------------------------------------------------------------
 
 
-def read_save(path: Path, content: Content, grid: Grid, *, with_player: bool) -> VillageState:
+def read_save(path: Path, content: Content, grid: Grid, *, with_player: bool) -> SavedGame:
     """The save in ``path``, checked against the village of ``content`` on ``grid``.
 
     Raises :class:`SaveError` with one line for the first problem found: a file that
@@ -238,11 +353,11 @@ def read_save(path: Path, content: Content, grid: Grid, *, with_player: bool) ->
             f"up to {SAVE_FORMAT})"
         )
     try:
-        data = _SaveFile.model_validate(doc)
+        data = SavedGame.model_validate(doc)
     except ValidationError as exc:
         raise SaveError(f"{where}: {_first_problem(exc)}") from None
     _check_against(data, content, grid, where, with_player=with_player)
-    return VillageState(data)
+    return data
 
 
 def _first_problem(exc: ValidationError) -> str:
@@ -259,7 +374,7 @@ def _first_problem(exc: ValidationError) -> str:
 
 
 def _check_against(
-    data: _SaveFile, content: Content, grid: Grid, where: str, *, with_player: bool
+    data: SavedGame, content: Content, grid: Grid, where: str, *, with_player: bool
 ) -> None:
     """A save fits this village: the same map, the same villagers, everyone on a tile
     they may stand on, no two on one tile."""

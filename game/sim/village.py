@@ -1,4 +1,4 @@
-"""What the simulation's parts share: how it runs and what it tracks per villager.
+"""What the simulation's parts share: how it runs, its per-turn scratch, what they see of it.
 
 The simulation, its conversations and its walker each take these; none of them needs
 the others' modules for it. ``Village`` is what the conversations use of the simulation,
@@ -7,7 +7,7 @@ so that ``game.sim.conversation`` never imports ``game.sim.simulation``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from game.brains.base import Brain, BrainReply
-    from game.content.models import NpcSpec
     from game.sim.memory import MemoryBook
     from game.sim.pause import PauseGate
+    from game.sim.state import VillagerState, VillageState
     from game.world import Pos, Seen, World
 
 
@@ -64,19 +64,14 @@ class SimConfig:
 
 
 @dataclass(slots=True)
-class NpcState:
-    """What the simulation tracks per villager beyond the world's entity."""
+class TurnScratch:
+    """What the simulation notes of a villager inside one turn, and never saves: what
+    lasts is its :class:`~game.sim.state.VillagerState`."""
 
-    spec: NpcSpec
-    heard: list[str] = field(default_factory=list)
-    destination: Pos | None = None
-    notes: list[str] = field(default_factory=list)  # this turn's log lines
-    route: list[Pos] = field(default_factory=list)  # the rest of the way to ``destination``
     seen: tuple[Seen, ...] = ()  # who it saw when it made up its mind this turn
     # While it acts: where it started the turn and what it had heard, for the turn's entry.
     entry: tuple[Pos, list[str]] | None = None
     why_idle: str = ""  # why it has nothing to do this turn, when its brain gave it nothing
-    wrote: int = -1  # the turn whose entry it last wrote to its memory log (-1: none yet)
     # Whom it could start a conversation with when it made up its mind this turn: a talk
     # refused later is then the world moving on (they walked off, or talked with someone
     # else first), not its brain asking for what it was never offered.
@@ -104,7 +99,13 @@ class Village(Protocol):
     def world(self) -> World: ...
 
     @property
-    def npcs(self) -> Mapping[str, NpcState]: ...
+    def state(self) -> VillageState: ...
+
+    @property
+    def npcs(self) -> Mapping[str, VillagerState]: ...
+
+    @property
+    def scratch(self) -> Mapping[str, TurnScratch]: ...
 
     @property
     def memory(self) -> MemoryBook: ...

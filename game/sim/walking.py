@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from game.sim.journal import Journal
     from game.sim.pause import PauseGate
-    from game.sim.village import NpcState, SimConfig
+    from game.sim.state import VillagerState
+    from game.sim.village import SimConfig
     from game.world import Pos, World
 
 CLOSE_ENOUGH = 6  # tiles from its goal at which a walker stopped by people has arrived
@@ -37,7 +38,7 @@ class Walker:
     def __init__(
         self,
         world: World,
-        npcs: Mapping[str, NpcState],
+        npcs: Mapping[str, VillagerState],
         gate: PauseGate,
         config: SimConfig,
         journal: Journal,
@@ -147,7 +148,7 @@ class Walker:
         little more); the ones further off will have moved on by the time it gets there."""
         return self.config.max_steps_per_turn + 2
 
-    def _plan(self, state: NpcState, start: Pos, goal: Pos) -> list[Pos] | None:
+    def _plan(self, state: VillagerState, start: Pos, goal: Pos) -> list[Pos] | None:
         """The tiles to step on from ``start`` to ``goal``; None if no walk leads there.
 
         The route round walls and water is planned once per destination (through people)
