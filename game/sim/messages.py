@@ -75,6 +75,19 @@ class LoadGame:
     path: str | None = None
 
 
+@dataclass(frozen=True)
+class PickUp:
+    """E: pick up what lies on the player's tile, or on the tile it faces."""
+
+
+@dataclass(frozen=True)
+class GiveItem:
+    """Hand one ``item`` (an item id) to the villager in the player's dialogue box."""
+
+    conversation_id: int
+    item: str
+
+
 Command = (
     MovePlayer
     | TalkToNeighbour
@@ -85,6 +98,8 @@ Command = (
     | ChangePace
     | SaveGame
     | LoadGame
+    | PickUp
+    | GiveItem
 )
 
 # ---- events: what happened ------------------------------------------------------
@@ -228,6 +243,49 @@ class GameLoaded(NamedTuple):
     source: str
 
 
+class GroundItem(NamedTuple):
+    """An item lying on the map."""
+
+    pos: Pos
+    item: str  # its id
+    name: str
+    colour: str  # "#rrggbb"
+
+
+class ItemsOnGround(NamedTuple):
+    """Every item lying on the map now (sent at the start and whenever one changes)."""
+
+    items: tuple[GroundItem, ...]
+
+
+class Carried(NamedTuple):
+    """Some of one item the player carries."""
+
+    item: str
+    name: str
+    description: str
+    colour: str
+    amount: int  # how many
+
+
+class QuestShown(NamedTuple):
+    """A quest as the journal card lists it."""
+
+    title: str
+    summary: str
+    status: str  # "active" or "completed"
+    done: tuple[str, ...]  # what the player has done of it, oldest first
+    active: tuple[str, ...]  # the objectives open now
+
+
+class StoryShown(NamedTuple):
+    """What the player carries and where its quests stand (sent whenever one changes)."""
+
+    inventory: tuple[Carried, ...]
+    tracker: tuple[str, ...]  # the open objectives, as the HUD's quest tracker shows them
+    quests: tuple[QuestShown, ...]  # started quests, newest first
+
+
 Event = (
     EntityPlaced
     | EntityMoved
@@ -249,4 +307,6 @@ Event = (
     | Acted
     | Saved
     | GameLoaded
+    | ItemsOnGround
+    | StoryShown
 )

@@ -207,6 +207,8 @@ class Simulation:
             m.ChangePace: self._change_pace,
             m.SaveGame: self._save_game,
             m.LoadGame: self._load_game,
+            m.PickUp: self._pick_up,
+            m.GiveItem: self._give_item,
         }
 
     def _move_player(self, command: m.MovePlayer) -> None:
@@ -241,6 +243,12 @@ class Simulation:
 
     def _load_game(self, command: m.LoadGame) -> None:
         self._ask_load(command.path)
+
+    def _pick_up(self, command: m.PickUp) -> None:
+        self.emit(m.Notice("Nothing here to pick up"))
+
+    def _give_item(self, command: m.GiveItem) -> None:
+        self.emit(m.Notice(f"You carry no {command.item}"))
 
     def _change_pace(self, command: m.ChangePace) -> None:
         interval = self.turn_interval * command.factor

@@ -136,6 +136,10 @@ class Game:
         self.notices = Notices(self.font)
         self.meter = FrameMeter(self.small_font)
         self.painter = Painter()
+        # The story as the worker last told it: items on the map, what the player carries
+        # and where its quests stand.
+        self.ground_items: tuple[m.GroundItem, ...] = ()
+        self.story = m.StoryShown((), (), ())
         self._actor_jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
         self._actor_rects: list[pygame.Rect] = []
         self._hud_drawn_on: pygame.Surface | None = None  # the screen the bar was drawn on
@@ -230,6 +234,8 @@ class Game:
             m.CallsAtOnce: self._on_calls_at_once,
             m.GameLoaded: self._on_game_loaded,
             m.Notice: self._on_notice,
+            m.ItemsOnGround: self._on_items_on_ground,
+            m.StoryShown: self._on_story_shown,
         }
 
     def _on_placed(self, event: m.EntityPlaced) -> None:
@@ -343,6 +349,12 @@ class Game:
 
     def _on_notice(self, event: m.Notice) -> None:
         self.notices.show(event.text)
+
+    def _on_items_on_ground(self, event: m.ItemsOnGround) -> None:
+        self.ground_items = event.items
+
+    def _on_story_shown(self, event: m.StoryShown) -> None:
+        self.story = event
 
     # ---- update and draw ----------------------------------------------------------
 
