@@ -33,9 +33,10 @@ Flag = str | int | bool
 QuestStatus = Literal["inactive", "active", "completed"]
 NodeState = Literal["done", "active", "waiting"]
 
-#: Node completions and quest starts one event may cause, at most. Content cannot loop
-#: (a node completes once, a quest runs once), so this is a guard against a mistake in
-#: the engine turning one hand-over into a hang.
+#: Rounds of "start the quests whose flag is set, complete a node whose objective is met"
+#: one event may set off. Content cannot loop (a node completes once, a quest runs once),
+#: so this guards against a mistake in the engine turning one hand-over into a hang. The
+#: state is whole when it stops: the next event goes on from there.
 CASCADE_LIMIT = 1000
 HISTORY_LIMIT = 500  # journal lines kept: a save stays small however long the game
 MAX_COUNT = 999_999  # of one item in one inventory
@@ -222,16 +223,41 @@ class StoryState:
         try:
             doc = _StoryData.model_validate(data)
         except ValidationError as exc:
-            error = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-            if error["type"] == "missing":
-                said = "required field is missing"
-            elif error["type"] == "extra_forbidden":
-                said = "not a field of the story's state"
-            else:
-                said = f"{error['msg']} (got {quoted(error.get('input'))})"
-            raise StoryStateError(f"{where}: {said}") from None
+            raise StoryStateError(_first_problem(exc)) from None
         return _checked(doc, content)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The first thing wrong, as ``field: what was expected (got ...)``."""
+    error = exc.errors(include_url=False)[0]
+    where, key = "", False
+    for part in error["loc"]:
+        if part == "[key]":  # the error is in a mapping's key, not its value
+            key = True
+        elif isinstance(part, int):
+            where += f"[{part}]"
+        else:
+            where += f".{part}" if where else str(part)
+    if error["type"] == "missing":
+        said = "required field is missing"
+    elif error["type"] == "extra_forbidden":
+        said = "not a field of the story's state"
+    elif error["type"] == "value_error":  # ours: says what it got
+        said = str(error["msg"]).removeprefix("Value error, ")
+    else:
+        said = _WORDS.get(error["type"]) or str(error["msg"]).replace("Input should be", "expected")
+        said = f"{said} (got {quoted(error.get('input'))})"
+    return f"{where or '(top level)'}{' (a name)' if key else ''}: {said}"
+
+
+_WORDS = {
+    "string_pattern_mismatch": "expected an id of lower-case letters, digits and _ (like iron_key)",
+    "model_type": "expected a mapping",
+    "dict_type": "expected a mapping",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "list_type": "expected a list",
+}
 
 
 class StoryStateError(ValueError):
@@ -363,7 +389,6 @@ class QuestEngine:
         self._effects: list[Effect] = []
         self._quests_changed = False
         self._inventories_changed: set[str] = set()
-        self._steps = 0
 
     # ---- events --------------------------------------------------------------------------
 
@@ -536,17 +561,8 @@ class QuestEngine:
 
     def _event(self, apply: Callable[[], None]) -> list[Effect]:
         self._effects, self._quests_changed, self._inventories_changed = [], False, set()
-        self._steps = 0
-        try:
-            apply()
-            self._settle()
-        except _TooLong:
-            said = (
-                f"the story stopped after {self.cascade_limit} steps set off by one event: "
-                "the quests may be left half-way"
-            )
-            log.warning(said)
-            self._effects.append(StoryWarning(said))
+        apply()
+        self._settle()
         effects = self._effects
         if self._inventories_changed:
             effects.append(InventoryChanged(tuple(sorted(self._inventories_changed))))
@@ -555,27 +571,28 @@ class QuestEngine:
         self._effects = []
         return effects
 
-    def _step(self) -> None:
-        self._steps += 1
-        self._quests_changed = True
-        if self._steps > self.cascade_limit:
-            raise _TooLong
-
     def _settle(self) -> None:
-        """Until nothing more happens: start the quests whose flag is set, make active
-        the nodes whose ``after`` are done, and complete those whose objective the state
-        already meets (a flag, an item carried, the player standing there)."""
-        while True:
+        """Until nothing more happens: start the quests whose flag is set, and complete
+        a node whose objective the state already meets (a flag, an item carried, the
+        player standing there), one a round, as each may change what the next finds."""
+        for _ in range(self.cascade_limit):
+            started = False
             for quest in self.content.quests:
                 progress = self.state.quests[quest.id]
                 if progress.status == "inactive" and not isinstance(quest.starts, str):
                     wanted = quest.starts
                     if _started_by(self.state.flags.get(wanted.on_flag), wanted.value):
                         self._start_quest(quest.id)
+                        started = True
             met = next(((q, n) for q, n in self._active_nodes() if self._met(n)), None)
-            if met is None:
+            if met is not None:
+                self._complete(*met)
+            elif not started:
                 return
-            self._complete(*met)
+        self._warn(
+            f"the story stopped after {self.cascade_limit} rounds set off by one event; "
+            "it goes on at the next event"
+        )
 
     def _met(self, node: NodeSpec) -> bool:
         goal = node.objective
@@ -595,7 +612,7 @@ class QuestEngine:
         progress = self.state.quests[qid]
         if progress.status != "inactive":
             return  # a quest runs once: starting it again would let content loop
-        self._step()
+        self._quests_changed = True
         progress.status, progress.stage = "active", 0
         progress.entered, progress.done, progress.brought = [], [], {}
         self._history(f"Started: {self._quests[qid].title}")
@@ -621,7 +638,7 @@ class QuestEngine:
                 self._complete(qid, node)
 
     def _complete(self, qid: str, node: NodeSpec) -> None:
-        self._step()
+        self._quests_changed = True
         spec, progress = self._quests[qid], self.state.quests[qid]
         progress.done.append(node.id)
         progress.brought.pop(node.id, None)
@@ -758,10 +775,6 @@ class QuestEngine:
     def _warn(self, said: str) -> None:
         log.warning("story: %s", said)
         self._effects.append(StoryWarning(said))
-
-
-class _TooLong(Exception):
-    """A cascade went on past its limit."""
 
 
 __all__ = [
