@@ -124,7 +124,7 @@ def test_lost_key_is_played_through_every_objective_and_action(story: Content) -
         ("frog_song", "completed"),
         ("lost_key", "completed"),
     ]
-    assert all(n.state == "done" for q in journal.quests for s in q.stages for n in s.nodes)
+    assert all(n.state == "completed" for q in journal.quests for s in q.stages for n in s.nodes)
     assert journal.history == (
         "Started: Ada's Lost Key",
         "Found the old iron key",
@@ -151,12 +151,12 @@ def test_the_journal_and_stage_states_follow_the_quest(story: Content) -> None:
         ("return_key", "waiting"),
     ]
     assert [(n.id, n.state) for n in lost.stages[0].nodes] == [
-        ("ask_ada", "done"),
+        ("ask_ada", "completed"),
         ("find_it", "active"),
         ("see_pond", "active"),
     ]
     assert engine.stage_state("lost_key", "find_key") == "active"
-    assert engine.stage_state("lost_key", "find_key", "ask_ada") == "done"
+    assert engine.stage_state("lost_key", "find_key", "ask_ada") == "completed"
     assert engine.stage_state("lost_key", "find_key", "see_pond") == "active"
     assert engine.stage_state("lost_key", "return_key") == "waiting"
     assert engine.stage_state("frog_song", "free_frog") == "waiting"

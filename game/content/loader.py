@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from game.content.models import (
     ID_PATTERN,
+    NAME_PATTERN,
     ItemPlacement,
     LandmarkSpec,
     MapSpec,
@@ -605,7 +607,7 @@ def load_content(
             npc, file_problems = _validate(NpcSpec, data, shown)
             if npc is not None:
                 npcs.append((shown, npc))
-            elif isinstance(data.get("name"), str):
+            elif _named(data, "name", NAME_PATTERN):
                 broken_names.append(data["name"])
         problems.extend(file_problems)
 
@@ -655,6 +657,16 @@ def load_content(
     )
 
 
+_ID = re.compile(ID_PATTERN)
+
+
+def _named(data: object, key: str, pattern: re.Pattern[str]) -> bool:
+    """Whether a file (or entry) that did not load still gives itself a good name, which
+    others may then name without being blamed for it."""
+    name = data.get(key) if isinstance(data, dict) else None
+    return isinstance(name, str) and bool(pattern.match(name))
+
+
 def _story_folder(folder: Path, what: str, named: bool) -> tuple[list[Path], list[Problem]]:
     """The files of a story folder. One that is not there is a village without that part
     of a story, unless the game-maker named it (``--quests my_quests``)."""
@@ -699,7 +711,7 @@ def _load_items(
             item, entry_problems = _validate(ItemSpec, entry, shown, (*at, i))
             problems += entry_problems
             if item is None:
-                if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                if _named(entry, "id", _ID):
                     broken.append(entry["id"])
                 continue
             where = f"{shown} ({_field_name((*at, i))})"
@@ -732,7 +744,7 @@ def _load_quests(
         if data is not None:
             quest, file_problems = _validate(QuestSpec, data, shown)
             if quest is None:
-                if isinstance(data.get("id"), str):
+                if _named(data, "id", _ID):
                     broken.append(data["id"])
             elif quest.id in first:
                 said = f"{quoted(quest.id)} is also the id of the quest in {first[quest.id]}"

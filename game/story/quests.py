@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 Pos = tuple[int, int]
 Flag = str | int | bool
 QuestStatus = Literal["inactive", "active", "completed"]
-NodeState = Literal["done", "active", "waiting"]
+NodeState = Literal["completed", "active", "waiting"]
 
 #: Rounds of "start the quests whose flag is set, complete a node whose objective is met"
 #: one event may set off. Content cannot loop (a node completes once, a quest runs once),
@@ -520,7 +520,7 @@ class QuestEngine:
         return dict(self.state.inventories.get(who, {}))
 
     def stage_state(self, quest: str, stage: str, node: str | None = None) -> NodeState:
-        """``done``, ``active`` or ``waiting``: of a stage, or of a node in it (for the
+        """``completed``, ``active`` or ``waiting``: of a stage, or of a node in it (for the
         behaviour trees' ``quest_stage`` condition)."""
         spec, progress = self._quests.get(quest), self.state.quests.get(quest)
         if spec is None or progress is None:
@@ -533,7 +533,7 @@ class QuestEngine:
         if progress.status == "completed" or (
             progress.status == "active" and index < progress.stage
         ):
-            return "done"
+            return "completed"
         if progress.status == "active" and index == progress.stage:
             return "active"
         return "waiting"
@@ -717,7 +717,7 @@ class QuestEngine:
         self, spec: QuestSpec, progress: QuestProgress, index: int, node_id: str
     ) -> NodeState:
         if node_id in progress.done:
-            return "done"
+            return "completed"
         if progress.status == "active" and index == progress.stage and node_id in progress.entered:
             return "active"
         return "waiting"
