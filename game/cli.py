@@ -110,14 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--npcs", type=Path, default=npc_default, help="folder of NPC files (*.yaml)"
     )
     content.add_argument(
-        "--check", action="store_true", help="validate the map and NPC files, print problems, exit"
+        "--items",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of item files (*.yaml; default: items/ beside the NPC folder, if there)",
+    )
+    content.add_argument(
+        "--quests",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of quest files (*.yaml; default: quests/ beside the NPC folder, if there)",
+    )
+    content.add_argument(
+        "--check",
+        action="store_true",
+        help="validate the map, NPC, item and quest files, print problems, exit",
     )
     content.add_argument(
         "--max-content-bytes",
         type=_positive(int, zero=False),
         default=MAX_CONTENT_BYTES,
         metavar="N",
-        help=f"refuse a map or NPC file larger than N bytes, unread (default {MAX_CONTENT_BYTES})",
+        help=f"refuse a content file larger than N bytes, unread (default {MAX_CONTENT_BYTES})",
     )
     run = p.add_argument_group("running")
     run.add_argument("--seed", type=int, default=0, help="seed for the offline brain (default 0)")
@@ -377,18 +393,27 @@ def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     try:
-        content = load_content(args.map, args.npcs, args.max_content_bytes)
+        content = load_content(
+            args.map,
+            args.npcs,
+            args.max_content_bytes,
+            items_dir=args.items,
+            quests_dir=args.quests,
+        )
     except ContentError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found; nothing was started.", file=sys.stderr)
         return EXIT_BAD_CONTENT
     if args.check:
-        print(
-            f"OK: {content.map_file} ({len(content.map.rows[0])}x{len(content.map.rows)}, "
-            f"{counted(len(content.map.landmarks), 'landmark')}) and "
-            f"{counted(len(content.npcs), 'NPC file')}."
-        )
+        parts = [
+            f"{content.map_file} ({len(content.map.rows[0])}x{len(content.map.rows)}, "
+            f"{counted(len(content.map.landmarks), 'landmark')})",
+            counted(len(content.npcs), "NPC file"),
+        ]
+        if content.items or content.quests:
+            parts += [counted(len(content.items), "item"), counted(len(content.quests), "quest")]
+        print(f"OK: {', '.join(parts[:-1])} and {parts[-1]}.")
         for note in [*_art_notes(content), *_reach_notes(content), *_length_notes(content)]:
             print(f"note: {note}", file=sys.stderr)
         return 0

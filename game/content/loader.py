@@ -1,4 +1,5 @@
-"""Load and validate maps/ and npcs/ into typed models, collecting every problem.
+"""Load and validate maps/, npcs/ and the story (items/, quests/) into typed models,
+collecting every problem.
 
 Every problem is reported as ``file: field: what was expected`` so a game-maker can
 fix their files without reading a traceback. Loading never stops at the first
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +20,25 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from game.content.models import LandmarkSpec, MapSpec, NpcSpec, Pair, Text, TileKindSpec, quoted
+from game.content.models import (
+    ID_PATTERN,
+    NAME_PATTERN,
+    ItemPlacement,
+    LandmarkSpec,
+    MapSpec,
+    NpcSpec,
+    Pair,
+    Text,
+    TileKindSpec,
+    quoted,
+)
+from game.story.models import (
+    ItemSpec,
+    Known,
+    QuestSpec,
+    graph_problems,
+    reference_problems,
+)
 from game.text import cut, one_line
 from game.words import counted
 
@@ -50,12 +70,21 @@ class ContentError(Exception):
 
 @dataclass(frozen=True)
 class Content:
-    """Validated content: one map and its villagers, with the files they came from."""
+    """Validated content: one map and its villagers, and the story's items and quests (none
+    for a village without a story), with the files each came from."""
 
     map: MapSpec
     map_file: str
     npcs: tuple[NpcSpec, ...]
     npc_files: tuple[str, ...]
+    items: tuple[ItemSpec, ...] = ()
+    item_files: tuple[str, ...] = ()  # the file of each item, in the same order
+    quests: tuple[QuestSpec, ...] = ()
+    quest_files: tuple[str, ...] = ()
+
+    def known(self) -> Known:
+        """What story content may name in this village (for checking behaviour trees)."""
+        return Known.of(self.map, self.npcs, self.items, self.quests)
 
 
 # A problem is one line a game-maker reads: each value it quotes is cut short where it is
@@ -130,6 +159,11 @@ def _describe(error: Any) -> str:
         least, most = error["ctx"].get("min_length"), error["ctx"].get("max_length")
         bound = f"at least {least}" if kind == "too_short" else f"at most {most}"
         return f"expected {bound} item{'s' if (least or most) != 1 else ''}, got {len(value)}"
+    if kind == "string_pattern_mismatch" and error["ctx"].get("pattern") == ID_PATTERN:
+        return (
+            "expected an id of lower-case letters, digits and _, starting with a letter, at "
+            f"most 40 long (like iron_key), got {quoted(value)}"
+        )
     if kind == "string_pattern_mismatch":
         return f"expected a colour like \"#a0b1c2\", got {quoted(value)}"
     if kind == "literal_error":
@@ -182,34 +216,53 @@ def _amount(size: int) -> str:
     return f"{size:,} bytes"
 
 
-def _too_big(shown: str, size: int, limit: int, more: bool = False) -> Problem:
+MAP_OR_NPC = "a map or NPC file"
+STORY_FILE = "an item or quest file"
+
+
+def _too_big(
+    shown: str, size: int, limit: int, more: bool = False, what: str = MAP_OR_NPC
+) -> Problem:
     return Problem(
         shown,
         "(file)",
-        f"the file is {'more than ' if more else ''}{_amount(size)}; a map or NPC file may be "
+        f"the file is {'more than ' if more else ''}{_amount(size)}; {what} may be "
         f"at most {_amount(limit)} (--max-content-bytes N allows more)",
     )
 
 
-def _read_text(path: Path, shown: str, limit: int) -> tuple[str | None, list[Problem]]:
+def _read_text(
+    path: Path, shown: str, limit: int, what: str = MAP_OR_NPC
+) -> tuple[str | None, list[Problem]]:
     """The file's text, or why it cannot be had: refused unread when it is larger than
     ``limit`` bytes, as its size says, or as reading one byte past the limit finds."""
     with path.open("rb") as file:
         size = os.fstat(file.fileno()).st_size
         if size > limit:
-            return None, [_too_big(shown, size, limit)]
+            return None, [_too_big(shown, size, limit, what=what)]
         raw = file.read(limit + 1)  # a file that grew, or one whose size is not told
     if len(raw) > limit:
-        return None, [_too_big(shown, limit, limit, more=True)]
+        return None, [_too_big(shown, limit, limit, more=True, what=what)]
     # As read_text reads it: universal newlines.
     return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), []
 
 
 def _read_yaml(
-    path: Path, shown: str, limit: int = MAX_CONTENT_BYTES
+    path: Path, shown: str, limit: int = MAX_CONTENT_BYTES, what: str = MAP_OR_NPC
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
+    data, problems = _read_any(path, shown, limit, what)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        return None, [Problem(shown, "(top level)", f"expected a mapping of fields, got {kind}")]
+    return data, []
+
+
+def _read_any(path: Path, shown: str, limit: int, what: str) -> tuple[Any, list[Problem]]:
+    """The YAML document in ``path``, whatever it holds, or the problems reading it."""
     try:
-        text, problems = _read_text(path, shown, limit)
+        text, problems = _read_text(path, shown, limit, what)
         if text is None:
             return None, problems
     except FileNotFoundError:
@@ -240,20 +293,20 @@ def _read_yaml(
         if "digits" in detail:
             detail = "a number has too many digits (at most 4300)"
         return None, [Problem(shown, "(file)", f"cannot be read: {detail}")]
-    if not isinstance(data, dict):
-        kind = "empty" if data is None else type(data).__name__
-        return None, [Problem(shown, "(top level)", f"expected a mapping of fields, got {kind}")]
     return data, []
 
 
-def _validate(model: type[M], data: dict[str, Any], shown: str) -> tuple[M | None, list[Problem]]:
+def _validate(
+    model: type[M], data: Any, shown: str, at: tuple[int | str, ...] = ()
+) -> tuple[M | None, list[Problem]]:
+    """``data`` as a ``model``, or every problem with it; ``at`` is where in its file it is."""
     try:
         return model.model_validate(data), []
     except RecursionError:
         return None, [Problem(shown, "(file)", "lists or mappings are nested too deeply")]
     except ValidationError as exc:
         return None, [
-            Problem(shown, _field_name(tuple(err["loc"])), _describe(err)) for err in exc.errors()
+            Problem(shown, _field_name((*at, *err["loc"])), _describe(err)) for err in exc.errors()
         ]
 
 
@@ -265,6 +318,7 @@ _TEXT: TypeAdapter[str] = TypeAdapter(Text)
 _PAIR: TypeAdapter[tuple[int, int]] = TypeAdapter(Pair)
 _ENTRY: TypeAdapter[TileKindSpec] = TypeAdapter(TileKindSpec)
 _LANDMARK: TypeAdapter[LandmarkSpec] = TypeAdapter(LandmarkSpec)
+_PLACEMENT: TypeAdapter[ItemPlacement] = TypeAdapter(ItemPlacement)
 
 
 def _alone(adapter: TypeAdapter[T], value: object) -> T | None:
@@ -291,6 +345,16 @@ class _Terrain:
     legend: dict[str, TileKindSpec | None] | None  # symbol -> entry, None where it is wrong
     landmarks: tuple[tuple[int, LandmarkSpec], ...]  # the good ones, with their place in the list
     player_spawn: tuple[int, int] | None
+    items: tuple[tuple[int, ItemPlacement], ...] = ()  # the good ones, with their place
+
+    def known(self, **names: Any) -> Known:
+        """What story content may name, as far as this map can tell, with ``names`` (items,
+        quests, npcs) from the other files."""
+        tiles = self.grid is not None and not self.blank
+        legend = {s: (e.kind, e.walkable) for s, e in (self.legend or {}).items() if e}
+        landmarks = {lm.name.lower(): lm.name for _, lm in self.landmarks}
+        rows = self.rows if tiles else None
+        return Known(landmarks=landmarks, rows=rows, legend=legend, **names)
 
 
 def _terrain(data: dict[str, Any]) -> _Terrain:
@@ -317,7 +381,13 @@ def _terrain(data: dict[str, Any]) -> _Terrain:
         if (landmark := _alone(_LANDMARK, item)) is not None
     )
     spawn = _alone(_PAIR, data["player_spawn"]) if "player_spawn" in data else None
-    return _Terrain(grid, rows, width, blank, legend, landmarks, spawn)
+    raw_items = data.get("items")
+    items = tuple(
+        (i, placement)
+        for i, item in enumerate(raw_items if isinstance(raw_items, list) else [])
+        if (placement := _alone(_PLACEMENT, item)) is not None
+    )
+    return _Terrain(grid, rows, width, blank, legend, landmarks, spawn, items)
 
 
 def _grid_problems(terrain: _Terrain, shown: str) -> list[Problem]:
@@ -488,24 +558,44 @@ def _spawn_problems(
     return problems
 
 
-def load_content(map_path: Path, npc_dir: Path, max_bytes: int = MAX_CONTENT_BYTES) -> Content:
-    """Load a map and every ``*.yaml`` (or ``.yml``, any case) NPC file in ``npc_dir``;
-    raises :class:`ContentError` with every problem found, in the map and all the NPC
-    files: first each file's own, then those between files (spawns, names). A file larger
-    than ``max_bytes`` is refused unread."""
+def _yaml_files(folder: Path) -> list[Path]:
+    """The ``*.yaml`` (or ``.yml``, any case) files in ``folder``, by name."""
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix.lower() in (".yaml", ".yml") and path.is_file()
+    )
+
+
+def load_content(
+    map_path: Path,
+    npc_dir: Path,
+    max_bytes: int = MAX_CONTENT_BYTES,
+    *,
+    items_dir: Path | None = None,
+    quests_dir: Path | None = None,
+) -> Content:
+    """Load a map, every ``*.yaml`` (or ``.yml``, any case) NPC file in ``npc_dir``, and
+    the story: item files in ``items_dir`` and quest files in ``quests_dir``.
+
+    Raises :class:`ContentError` with every problem found, in the map and all the other
+    files: first each file's own, then those between files (spawns, names, what a quest
+    or a placed item names). A file larger than ``max_bytes`` is refused unread.
+
+    ``items_dir`` and ``quests_dir`` default to ``items/`` and ``quests/`` beside
+    ``npc_dir`` (see :func:`story_dirs`); a default folder that is not there means a
+    village without that part of a story, while a folder named but not there is a problem.
+    """
     map_spec, terrain, problems = _read_map(map_path, max_bytes)
 
     npcs: list[tuple[str, NpcSpec]] = []
+    broken_names: list[str] = []  # names in NPC files that did not load
     shown_dir = display_path(npc_dir)
     if not npc_dir.is_dir():
         problems.append(Problem(shown_dir, "(folder)", "NPC folder not found"))
         files: list[Path] = []
     else:
-        files = sorted(
-            path
-            for path in npc_dir.iterdir()
-            if path.suffix.lower() in (".yaml", ".yml") and path.is_file()
-        )
+        files = _yaml_files(npc_dir)
         if not files:
             problems.append(
                 Problem(shown_dir, "(folder)", "no NPC files (*.yaml) in it: a village needs one")
@@ -517,6 +607,8 @@ def load_content(map_path: Path, npc_dir: Path, max_bytes: int = MAX_CONTENT_BYT
             npc, file_problems = _validate(NpcSpec, data, shown)
             if npc is not None:
                 npcs.append((shown, npc))
+            elif _named(data, "name", NAME_PATTERN):
+                broken_names.append(data["name"])
         problems.extend(file_problems)
 
     names: dict[str, str] = {}
@@ -531,6 +623,26 @@ def load_content(map_path: Path, npc_dir: Path, max_bytes: int = MAX_CONTENT_BYT
 
     problems.extend(_spawn_problems(terrain, npcs, display_path(map_path)))
 
+    default_items, default_quests = story_dirs(npc_dir)
+    items, broken_items, item_problems = _load_items(
+        items_dir or default_items, max_bytes, named=items_dir is not None
+    )
+    quests, broken_quests, quest_problems = _load_quests(
+        quests_dir or default_quests, max_bytes, named=quests_dir is not None
+    )
+    problems += item_problems + quest_problems
+    known = terrain.known(
+        items=frozenset([*(item.id for _, item in items), *broken_items]),
+        quests={
+            **{q: {} for q in broken_quests},
+            **{q.id: {s.id: tuple(n.id for n in s.nodes) for s in q.stages} for _, q in quests},
+        },
+        npcs=frozenset([*(npc.name for _, npc in npcs), *broken_names]),
+    )
+    problems += _story_problems(
+        known, terrain, npcs, quests, display_path(map_path), all_quests=not broken_quests
+    )
+
     if problems or map_spec is None:
         raise ContentError(problems)
     return Content(
@@ -538,7 +650,160 @@ def load_content(map_path: Path, npc_dir: Path, max_bytes: int = MAX_CONTENT_BYT
         map_file=display_path(map_path),
         npcs=tuple(npc for _, npc in npcs),
         npc_files=tuple(shown for shown, _ in npcs),
+        items=tuple(item for _, item in items),
+        item_files=tuple(shown for shown, _ in items),
+        quests=tuple(quest for _, quest in quests),
+        quest_files=tuple(shown for shown, _ in quests),
     )
+
+
+_ID = re.compile(ID_PATTERN)
+
+
+def _named(data: object, key: str, pattern: re.Pattern[str]) -> bool:
+    """Whether a file (or entry) that did not load still gives itself a good name, which
+    others may then name without being blamed for it."""
+    name = data.get(key) if isinstance(data, dict) else None
+    return isinstance(name, str) and bool(pattern.match(name))
+
+
+def _story_folder(folder: Path, what: str, named: bool) -> tuple[list[Path], list[Problem]]:
+    """The files of a story folder. One that is not there is a village without that part
+    of a story, unless the game-maker named it (``--quests my_quests``)."""
+    if folder.is_dir():
+        return _yaml_files(folder), []
+    if named:
+        return [], [Problem(display_path(folder), "(folder)", f"{what} folder not found")]
+    return [], []
+
+
+def _load_items(
+    folder: Path, max_bytes: int, *, named: bool = False
+) -> tuple[list[tuple[str, ItemSpec]], list[str], list[Problem]]:
+    """Every item in the folder's files, each with its file; the ids of items that did not
+    load; and the problems, ids declared twice among them. A file is a list of items, or
+    ``items:`` and the list."""
+    files, problems = _story_folder(folder, "item", named)
+    items: list[tuple[str, ItemSpec]] = []
+    broken: list[str] = []
+    first: dict[str, str] = {}
+    for file in files:
+        shown = display_path(file)
+        data, file_problems = _read_any(file, shown, max_bytes, STORY_FILE)
+        problems += file_problems
+        if file_problems:
+            continue
+        at: tuple[int | str, ...] = ()
+        if isinstance(data, dict):
+            problems += [
+                Problem(shown, _field_name((key,)), "unknown field (check the spelling)")
+                for key in data
+                if key != "items"
+            ]
+            at, data = ("items",), data.get("items", [])
+        if not isinstance(data, list):
+            field = _field_name(at) if at else "(top level)"
+            got = "nothing" if data is None else quoted(data)
+            expected = "a list of items" + ("" if at else ", or items: and a list of them")
+            problems.append(Problem(shown, field, f"expected {expected}, got {got}"))
+            continue
+        for i, entry in enumerate(data):
+            item, entry_problems = _validate(ItemSpec, entry, shown, (*at, i))
+            problems += entry_problems
+            if item is None:
+                if _named(entry, "id", _ID):
+                    broken.append(entry["id"])
+                continue
+            where = f"{shown} ({_field_name((*at, i))})"
+            if item.id in first:
+                problems.append(
+                    Problem(
+                        shown,
+                        _field_name((*at, i, "id")),
+                        f"{quoted(item.id)} is also the id of an item in {first[item.id]}",
+                    )
+                )
+                continue
+            first[item.id] = where
+            items.append((shown, item))
+    return items, broken, problems
+
+
+def _load_quests(
+    folder: Path, max_bytes: int, *, named: bool = False
+) -> tuple[list[tuple[str, QuestSpec]], list[str], list[Problem]]:
+    """Every quest, one a file, with its file; the ids of quests that did not load; and the
+    problems: each file's own (its fields, its beat graph) and ids given twice."""
+    files, problems = _story_folder(folder, "quest", named)
+    quests: list[tuple[str, QuestSpec]] = []
+    broken: list[str] = []
+    first: dict[str, str] = {}
+    for file in files:
+        shown = display_path(file)
+        data, file_problems = _read_yaml(file, shown, max_bytes, STORY_FILE)
+        if data is not None:
+            quest, file_problems = _validate(QuestSpec, data, shown)
+            if quest is None:
+                if _named(data, "id", _ID):
+                    broken.append(data["id"])
+            elif quest.id in first:
+                said = f"{quoted(quest.id)} is also the id of the quest in {first[quest.id]}"
+                file_problems.append(Problem(shown, "id", said))
+            else:
+                first[quest.id] = shown
+                quests.append((shown, quest))
+                file_problems += [Problem(shown, f, m) for f, m in graph_problems(quest)]
+        problems += file_problems
+    return quests, broken, problems
+
+
+def _story_problems(
+    known: Known,
+    terrain: _Terrain,
+    npcs: list[tuple[str, NpcSpec]],
+    quests: list[tuple[str, QuestSpec]],
+    map_file: str,
+    *,
+    all_quests: bool,
+) -> list[Problem]:
+    """What the map, the villagers and the quests name of the story that the village does
+    not have; and quests nothing can start. ``all_quests``: every quest file loaded, so a
+    quest no other starts is known to be one."""
+    problems: list[Problem] = []
+    for i, placed in terrain.items:
+        if (said := known.item_problem(placed.item)) is not None:
+            problems.append(Problem(map_file, f"items[{i}].item", said))
+        if (said := known.tile_problem(placed.at)) is not None:
+            problems.append(Problem(map_file, f"items[{i}].at", said))
+    for shown, npc in npcs:
+        for k, carried in enumerate(npc.carries):
+            if (said := known.item_problem(carried.item)) is not None:
+                problems.append(Problem(shown, f"carries[{k}].item", said))
+    started = {
+        action.start_quest
+        for _, quest in quests
+        for stage in quest.stages
+        for node in stage.nodes
+        for action in (*node.on_enter, *node.on_complete)
+        if action.start_quest is not None
+    }
+    for shown, quest in quests:
+        problems += [Problem(shown, f, m) for f, m in reference_problems(quest, known)]
+        if quest.starts == "manual" and quest.id not in started and all_quests:
+            problems.append(
+                Problem(
+                    shown,
+                    "starts",
+                    f"manual, but no quest has a start_quest: {quest.id} action, so it can "
+                    "never start: expected at_start, {on_flag: <flag>}, or such an action",
+                )
+            )
+    return problems
+
+
+def story_dirs(npc_dir: Path) -> tuple[Path, Path]:
+    """``items/`` and ``quests/`` beside the NPC folder: where a village keeps its story."""
+    return npc_dir.parent / "items", npc_dir.parent / "quests"
 
 
 def default_content_paths() -> tuple[Path, Path]:

@@ -2,20 +2,26 @@
 
 The models validate each file on its own (types, required fields, ranges). Checks
 that need two files at once (is a spawn on a walkable tile? do two villagers share
-a tile?) live in :mod:`game.content.loader`.
+a tile? is an item id declared?) live in :mod:`game.content.loader`. The story's own
+files (items, quests) are modelled in :mod:`game.story.models`; the two story fields a
+map or NPC file holds (items lying on the map, what a villager carries) are here, as
+the map and NPC models need them.
 """
 
 from __future__ import annotations
 
 import re
 import reprlib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Pair = tuple[StrictInt, StrictInt]  # a tile [x, y]; strict, so [true, 6] is not taken as (1, 6)
+#: Item, quest, stage, node and flag ids: snake_case, as a game-maker types them in YAML.
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 _QUOTED = reprlib.Repr()
 _QUOTED.maxlevel = 3
@@ -60,14 +66,30 @@ class LandmarkSpec(_Model):
     h: int = Field(ge=1)
 
 
+class ItemStack(_Model):
+    """Some of one item: ``{item: honey_cake, count: 2}``."""
+
+    item: Id
+    count: StrictInt = Field(default=1, ge=1, le=999)
+
+
+class ItemPlacement(_Model):
+    """An item lying on the map at the start: ``{item: iron_key, at: [x, y]}``."""
+
+    item: Id
+    at: Pair
+
+
 class MapSpec(_Model):
-    """A map file: an ASCII grid, the legend that reads it, landmarks, the player's spawn."""
+    """A map file: an ASCII grid, the legend that reads it, landmarks, the player's spawn,
+    and the items lying about (ids declared in items/, checked by the loader)."""
 
     name: Text
     legend: dict[str, TileKindSpec] = Field(min_length=1)
     grid: Text
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
     player_spawn: Pair
+    items: list[ItemPlacement] = Field(default_factory=list)
 
     @field_validator("legend")
     @classmethod
@@ -115,6 +137,12 @@ class NpcSpec(_Model):
     goals: list[Text] = Field(min_length=1)
     knowledge: list[Text] = Field(min_length=1)
     lines: Lines
+    # The story (issue 18): flags whose values go into this villager's prompts, and what it
+    # carries at the start. A village without a story leaves both out.
+    knows_flags: list[Id] = Field(default_factory=list)
+    carries: list[ItemStack] = Field(default_factory=list)
+    # A placeholder the behaviour-tree work replaces with its own model.
+    tree: Any | None = None
 
     @field_validator("name")
     @classmethod

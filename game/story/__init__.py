@@ -1,0 +1,6 @@
+"""The story layer: items, inventories, flags, quests (beat graphs), behaviour trees, time.
+
+Pure rules over the village state: no asyncio, no pygame.
+"""
+
+from __future__ import annotations
