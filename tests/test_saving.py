@@ -240,7 +240,8 @@ def test_a_save_of_another_village_is_refused(tmp_path) -> None:
     for path in (ROOT / "npcs").glob("*.yaml"):
         if path.stem != "wren":
             (fewer / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    assert refused(save, "--npcs", str(fewer)) == (
+    story = ("--items", str(ROOT / "items"), "--quests", str(ROOT / "quests"))
+    assert refused(save, "--npcs", str(fewer), *story) == (
         f"{save.name}: npcs: made for other villagers: it has Wren, who is not in this village"
     )
 

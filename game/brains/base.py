@@ -42,6 +42,7 @@ class DecisionRequest(NamedTuple):
     talk_rest: int = 0  # turns (this one included) before it may start a conversation again
     walking_to: Pos | None = None  # where it was heading when its last turn ran out
     max_directives: int = 5
+    story: tuple[str, ...] = ()  # what it knows of the story: items, flags, quests
 
 
 class ConversationRequest(NamedTuple):
@@ -58,6 +59,7 @@ class ConversationRequest(NamedTuple):
     # Landmarks the speaker knows, nearest first, with where to go for each: what it
     # answers "where is the mill?" from, when the mill is out of sight.
     places: tuple[tuple[str, Pos], ...] = ()
+    story: tuple[str, ...] = ()  # what it knows of the story: items, flags, quests
 
 
 #: How many landmarks a conversation request carries (nearest first): a village's all.

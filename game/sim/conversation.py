@@ -475,13 +475,57 @@ class ConversationManager:
         conv = self._open(PLAYER_NAME, npc)
         self.dialogue_id = conv.id
         self.journal.emit(m.DialogueOpened(conv.id, npc, after_wait))
-        # The villager greets in its own words from its file: instant, no model call.
-        lines = self.sim.npcs[npc].spec.lines.greetings
-        # One line, like every other line said: a line break would split the transcript.
-        greeting = one_line(lines[(self.sim.turn + conv.id) % len(lines)]) or "Hello."
-        self._said(conv, npc, greeting)
-        self.journal.emit(m.Spoke(npc, greeting, self.sim.turn, conv.id))
-        self.journal.emit(m.DialogueMessage(conv.id, npc, greeting, False))
+        # What the story has it say, when it has it say something (a quest's lines, its
+        # tree's); else it greets in its own words from its file. Instant, no model call.
+        opening = self.sim.opening_lines(npc)
+        if not opening:
+            greetings = self.sim.npcs[npc].spec.lines.greetings
+            opening = (greetings[(self.sim.turn + conv.id) % len(greetings)],)
+        for line in opening:
+            # One line, like every other line said: a line break would split the transcript.
+            text = one_line(line) or "Hello."
+            self._said(conv, npc, text)
+            self.journal.emit(m.Spoke(npc, text, self.sim.turn, conv.id))
+            self.journal.emit(m.DialogueMessage(conv.id, npc, text, False))
+        self.sim.storyteller.talk_held(npc)
+
+    def story_line(self, npc: str, text: str) -> bool:
+        """The story has ``npc`` say ``text``: in the player's box, if it is in it (then
+        True; else the caller has it said aloud)."""
+        conv = self.open.get(self.dialogue_id) if self.dialogue_id is not None else None
+        if conv is None or npc not in conv.npcs:
+            return False
+        text = one_line(text) or "..."
+        self._said(conv, npc, text)
+        self.journal.emit(m.Spoke(npc, text, self.sim.turn, conv.id))
+        self.journal.emit(m.DialogueMessage(conv.id, npc, text, False))
+        return True
+
+    def player_gives(self, conversation_id: int, item: str) -> None:
+        """The player hands ``item`` to the villager in its box: it moves between their
+        inventories, the transcript says so, and the villager answers (the story's
+        words, if the hand-over completes a quest's step; else its brain's)."""
+        conv = self.open.get(conversation_id)
+        if conv is None or not conv.with_player or self.dialogue_id != conversation_id:
+            return  # a stale box: the conversation is over
+        npc = conv.others(PLAYER_NAME)[0]
+        story = self.sim.storyteller
+        name = story.item_name(item)
+        if story.state.story.count(PLAYER_NAME, item) < 1:
+            self.journal.emit(m.Notice(f"You carry no {name}"))
+            return
+        line = f"(gives {npc} the {name})"
+        self._said(conv, PLAYER_NAME, line)
+        self.journal.emit(m.DialogueMessage(conv.id, PLAYER_NAME, line, True))
+        said = len(conv.history)
+        refused = story.give(PLAYER_NAME, npc, item)
+        if refused is not None:
+            self.journal.emit(m.Notice(refused.reason))
+            return
+        if len(conv.history) == said and self.open.get(conv.id) is conv:
+            if conv.reply_task is not None and not conv.reply_task.done():
+                conv.reply_task.cancel()
+            conv.reply_task = asyncio.ensure_future(self._answer_player(conv, npc))
 
     async def _npc_to_player(self, npc: str, opening: str) -> None:
         self.sim.gate.hold(DIALOGUE)

@@ -27,10 +27,12 @@ from game.sim.journal import Journal
 from game.sim.memory import MemoryBook
 from game.sim.pause import PLAYER, QUIT, PauseGate
 from game.sim.saves import newest_save, save_name, write_save
-from game.sim.state import SavedGame, SaveError, VillageState, read_save
+from game.sim.state import SavedGame, SaveError, VillageState, read_save, story_of
+from game.sim.storyteller import Storyteller
 from game.sim.village import SimConfig, TurnScratch
 from game.sim.walking import Walker
-from game.world import PLAYER_NAME, World, build_world
+from game.sim.verbs import MoveTo
+from game.world import PLAYER_NAME, World, build_world, chebyshev
 
 if TYPE_CHECKING:
     from game.brains.base import Brain, BrainReply
@@ -95,7 +97,10 @@ class Simulation:
             turn=lambda: self.turn,
             talking=lambda name: self.conversations.talk_of(name) is not None,
         )
-        self.conversations = ConversationManager(self, self.journal)
+        self.conversations: ConversationManager = ConversationManager(self, self.journal)
+        self.storyteller: Storyteller = Storyteller(
+            content, self.state, self.world, self.journal, say=self._story_line
+        )
         self.directives_help = describe_directives()
         self._acting = 0  # villagers carrying out their turn now: a save waits for none
         self._save_pending = False  # F5 came while someone acted: save when none does
@@ -163,6 +168,7 @@ class Simulation:
 
     def start(self) -> None:
         self._place_everyone()
+        self.storyteller.start()
         self.emit(m.PaceChanged(self.turn_interval))
         self.emit(m.PauseChanged(self.gate.paused, self.gate.reasons))
         self.emit(m.CallsAtOnce(self.concurrency, self.calls_at_once is not None))
@@ -220,6 +226,7 @@ class Simulation:
         result = self.world.step(PLAYER_NAME, command.facing)
         if result:
             self.emit(m.EntityMoved(PLAYER_NAME, player.pos, player.facing, 0.0))
+            self.storyteller.player_moved(player.pos)
         else:
             self.emit(m.EntityTurned(PLAYER_NAME, player.facing))
 
@@ -245,10 +252,10 @@ class Simulation:
         self._ask_load(command.path)
 
     def _pick_up(self, command: m.PickUp) -> None:
-        self.emit(m.Notice("Nothing here to pick up"))
+        self.storyteller.pick_up()
 
     def _give_item(self, command: m.GiveItem) -> None:
-        self.emit(m.Notice(f"You carry no {command.item}"))
+        self.conversations.player_gives(command.conversation_id, command.item)
 
     def _change_pace(self, command: m.ChangePace) -> None:
         interval = self.turn_interval * command.factor
@@ -350,6 +357,9 @@ class Simulation:
 
     async def _think(self, name: str, sent: Sent | None = None) -> tuple[Directive, ...]:
         self.scratch[name].why_idle = ""  # not left over from a turn cut short before it acted
+        errand = self._errand(name)
+        if errand:
+            return errand
         request = self.decision_request(name)
         self.emit(m.Thinking(name, True))
         started = time.monotonic()
@@ -372,6 +382,34 @@ class Simulation:
             self._paced(sent, time.monotonic() - started, None)
         self.journal.brain_answered(name, reply)
         return self._parse(name, reply)
+
+    def _errand(self, name: str) -> tuple[Directive, ...]:
+        """Where the story sends ``name``, while it is not there yet: it walks, and its
+        brain is not asked. Once there (or when there is no way), it is its own again."""
+        villager = self.npcs[name]
+        errand = villager.errand
+        if errand is None:
+            return ()
+        if chebyshev(villager.body.pos, errand) <= 1 or self.world.find_path(
+            villager.body.pos, errand
+        ) is None:
+            villager.errand = None
+            return ()
+        return (MoveTo(*errand),)
+
+    def _story_line(self, npc: str, text: str) -> None:
+        """A line the story gives ``npc``: in the player's box when it is talking with the
+        player, else said aloud where it stands."""
+        if npc not in self.npcs:
+            return
+        if not self.conversations.story_line(npc, text):
+            self.say(npc, text)
+
+    def opening_lines(self, npc: str) -> tuple[str, ...]:
+        """What ``npc`` says first when the player talks to it, if the story has it say
+        something: an active quest objective's lines first (then its tree's, then its
+        brain's own greeting)."""
+        return self.storyteller.engine.dialogue_override(npc) or ()
 
     def _paced(self, sent: Sent, seconds: float, trouble: str | None) -> None:
         """Tell the adaptive limit how a decision went; say so if the limit moved."""
@@ -482,6 +520,7 @@ class Simulation:
             talk_rest=talk_rest,
             walking_to=state.destination,
             max_directives=MAX_DIRECTIVES,
+            story=self.storyteller.prompt_lines(name),
         )
 
     async def _act_turn(self, name: str, directives: tuple[Directive, ...]) -> None:
@@ -575,7 +614,7 @@ class Simulation:
         """Make the village what ``saved`` holds (checked already by ``read_save``); the
         memory logs say the game was loaded from ``source`` at its turn."""
         self.world.relocate(self.state.places(saved))
-        self.state.take(saved)
+        self.state.take(saved, story_of(saved, self.content))
         for name in self.order:
             self.scratch[name] = TurnScratch()
             self.memory[name].loaded(source, saved.turn)
@@ -655,6 +694,7 @@ class Simulation:
         self.conversations.abort(LOADING)
         self.restore(saved, source)
         self._place_everyone()
+        self.storyteller.start()
         self.emit(m.GameLoaded(self.turn, source))
         self.journal.usage_changed()
         self.emit(m.Notice(f"Loaded turn {self.turn} from {source}"))

@@ -27,12 +27,13 @@ from __future__ import annotations
 import functools
 import json
 import zlib
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from game.brains.usage import UsageMeter
+from game.story.quests import StoryState, StoryStateError
 from game.text import cut
 from game.world import PLAYER_NAME, Facing
 
@@ -43,8 +44,9 @@ if TYPE_CHECKING:
     from game.content.models import NpcSpec
     from game.world import Entity, Grid, Pos, World
 
-SAVE_FORMAT = 1
-"""The format this game writes, and the newest it reads."""
+SAVE_FORMAT = 2
+"""The format this game writes, and the newest it reads. Format 1 (before the story
+layer) is read as a game whose story has not begun."""
 
 _SHOWN = 80  # characters of a bad value an error line quotes
 
@@ -97,6 +99,7 @@ class _Villager(BaseModel):
     facing: Facing
     activity: Annotated[str, Field(max_length=200)]
     destination: _Tile | None = None
+    errand: _Tile | None = None  # where the story sends it
     route: list[_Tile] = []
     heard: list[_Text] = []
     notes: list[_Text] = []
@@ -145,6 +148,7 @@ class SavedGame(BaseModel):
     talks: _Talks
     usage: _Usage
     told: list[str] = []
+    story: dict[str, Any] | None = None  # checked by StoryState.from_data (None: format 1)
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=1)
@@ -179,6 +183,7 @@ class VillagerState:
     heard: list[str] = field(default_factory=list)  # since its last turn entry
     destination: Pos | None = None
     route: list[Pos] = field(default_factory=list)  # the rest of the way to ``destination``
+    errand: Pos | None = None  # where the story sends it: it walks there before anything else
     notes: list[str] = field(default_factory=list)  # lines for its next turn entry
     wrote: int = -1  # the turn whose entry it last wrote to its memory log (-1: none yet)
     memory: list[str] = field(default_factory=list)  # its entries, that its prompts read
@@ -205,6 +210,8 @@ class VillageState:
     turn: int = 0  # the turn under way, or the last one played
     talks: TalkLedger = field(default_factory=TalkLedger)
     told: set[str] = field(default_factory=set)  # kinds of trouble told the player once
+    # Flags, everyone's inventory, the quests' progress, the items on the ground.
+    story: StoryState = field(default_factory=StoryState)
 
     @classmethod
     def new(
@@ -220,6 +227,7 @@ class VillageState:
             player=world.get(PLAYER_NAME),
             usage=UsageMeter(model),
             seed=seed,
+            story=StoryState.new(content),
         )
 
     def saved(self, memory_budget: int) -> SavedGame:
@@ -232,6 +240,7 @@ class VillageState:
                 facing=v.body.facing,
                 activity=v.body.activity,
                 destination=v.destination,
+                errand=v.errand,
                 route=v.route,
                 heard=v.heard,
                 notes=v.notes,
@@ -265,6 +274,7 @@ class VillageState:
                 },
             ),
             told=sorted(self.told),
+            story=self.story.to_data(),
         )
 
     def places(self, saved: SavedGame) -> dict[str, tuple[Pos, Facing, str]]:
@@ -276,12 +286,14 @@ class VillageState:
             places[PLAYER_NAME] = (_tile(saved.player.position), saved.player.facing, "")
         return places
 
-    def take(self, saved: SavedGame) -> None:
-        """Make this state what ``saved`` holds (checked already by :func:`read_save`),
-        but for where the bodies stand: the world moves them (:meth:`places`)."""
+    def take(self, saved: SavedGame, story: StoryState) -> None:
+        """Make this state what ``saved`` holds, with ``story`` read from it (both checked
+        already by :func:`read_save`), but for where the bodies stand: the world moves
+        them (:meth:`places`)."""
         for name, v in saved.npcs.items():
             villager = self.villagers[name]
             villager.destination = None if v.destination is None else _tile(v.destination)
+            villager.errand = None if v.errand is None else _tile(v.errand)
             villager.route[:] = [_tile(p) for p in v.route]
             villager.heard[:] = v.heard
             villager.notes[:] = v.notes
@@ -302,6 +314,8 @@ class VillageState:
         self.told.update(saved.told)
         self.seed = saved.seed
         self.turn = saved.turn
+        for part in fields(StoryState):  # into the same object, which the quests work on
+            setattr(self.story, part.name, getattr(story, part.name))
 
 
 def _tile(pair: tuple[int, int] | list[int]) -> Pos:
@@ -357,7 +371,19 @@ def read_save(path: Path, content: Content, grid: Grid, *, with_player: bool) ->
     except ValidationError as exc:
         raise SaveError(f"{where}: {_first_problem(exc)}") from None
     _check_against(data, content, grid, where, with_player=with_player)
+    try:
+        story_of(data, content)
+    except StoryStateError as exc:
+        raise SaveError(f"{where}: story.{exc}") from None
     return data
+
+
+def story_of(saved: SavedGame, content: Content) -> StoryState:
+    """The story ``saved`` holds (a save from before the story layer: not yet begun).
+    Raises :class:`StoryStateError` naming the field that does not fit ``content``."""
+    if saved.story is None:
+        return StoryState.new(content)
+    return StoryState.from_data(saved.story, content)
 
 
 def _first_problem(exc: ValidationError) -> str:
@@ -414,7 +440,11 @@ def _check_against(
             raise SaveError(f"{where}: {field_name}: {tuple(pos)} is {taken[pos]}'s tile too")
         taken[pos] = who
     for name, v in data.npcs.items():
-        for field_name, tiles in (("destination", [v.destination]), ("route", v.route)):
+        for field_name, tiles in (
+            ("destination", [v.destination]),
+            ("errand", [v.errand]),
+            ("route", v.route),
+        ):
             for tile in tiles:
                 if tile is not None and not grid.in_bounds(tile):
                     place = f"npcs.{name}.{field_name}"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from game.sim.memory import MemoryBook
     from game.sim.pause import PauseGate
     from game.sim.state import VillagerState, VillageState
+    from game.sim.storyteller import Storyteller
     from game.world import Pos, Seen, World
 
 
@@ -118,6 +119,12 @@ class Village(Protocol):
 
     @property
     def walker(self) -> Walks: ...
+
+    @property
+    def storyteller(self) -> Storyteller: ...
+
+    def opening_lines(self, npc: str) -> tuple[str, ...]:
+        """What the story has ``npc`` say first when the player talks to it, if anything."""
 
     def end_turn_entry(self, name: str) -> None:
         """Write the entry of the turn ``name`` is acting in, if not written yet."""
