@@ -1,0 +1,1 @@
+"""The story layer: items, flags, quests, behaviour trees and the clock. Pure Python."""
