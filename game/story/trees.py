@@ -47,7 +47,7 @@ import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from game.story.tree_models import (
     CONDITIONS,
@@ -149,8 +149,7 @@ Dialogue = Say | Exchange
 WAIT = Wait()
 
 
-@dataclass(frozen=True, slots=True)
-class TickResult:
+class TickResult(NamedTuple):  # a tuple: made a thousand times a turn, cheaply
     status: Status
     actions: tuple[Action, ...]
 
@@ -226,14 +225,7 @@ def _chebyshev(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(abs(a[0] - b[0]), abs(a[1] - b[1]))
 
 
-def is_guard(spec: NodeSpec) -> bool:
-    """Whether ``spec`` only looks at the world (conditions, inverted, combined): it
-    finishes in the tick it runs and does nothing, so it is safe to check again."""
-    if isinstance(spec, CONDITIONS):
-        return True
-    if isinstance(spec, (SelectorSpec, SequenceSpec, ParallelSpec, InverterSpec, SucceederSpec)):
-        return all(is_guard(child) for child in children(spec))
-    return False  # actions; a repeater runs across ticks
+_COMBINING = (SelectorSpec, SequenceSpec, ParallelSpec, InverterSpec, SucceederSpec)
 
 
 @dataclass(frozen=True)
@@ -247,6 +239,7 @@ class _Compiler:
     def __init__(self, owner: str) -> None:
         self.owner = owner
         self.count = 0
+        self.guards: dict[int, bool] = {}  # id of a spec compiled -> whether it is a guard
 
     def key(self) -> str:
         self.count += 1
@@ -258,7 +251,17 @@ class _Compiler:
     def node(self, spec: NodeSpec) -> _Compiled:
         build = getattr(self, f"_{type(spec).__name__}")
         fn, keys = build(spec)
-        return _Compiled(fn, keys, is_guard(spec))
+        # A guard only looks at the world (conditions, inverted, combined): it finishes in
+        # the tick it runs and does nothing, so it is safe to check again every tick. Its
+        # children were compiled just now, so their answers are known.
+        if isinstance(spec, CONDITIONS):
+            guard = True
+        elif isinstance(spec, _COMBINING):
+            guard = all(self.guards[id(child)] for child in children(spec))
+        else:
+            guard = False  # actions; a repeater runs across ticks
+        self.guards[id(spec)] = guard
+        return _Compiled(fn, keys, guard)
 
     # -- control
 
@@ -465,15 +468,19 @@ class _Compiler:
         return _emit(said), frozenset()
 
     def _MoveToSpec(self, spec: MoveToSpec) -> tuple[NodeFn, frozenset[str]]:
-        key = self.key()
-        distance, action = _distance(spec.place), MoveTo(spec.place)
+        key, action = self.key(), MoveTo(spec.place)
+        # A tile is measured here; a landmark is asked of the context.
+        name, (tx, ty) = (
+            (None, spec.place) if isinstance(spec.place, tuple) else (spec.place, (0, 0))
+        )
 
         def move_to(ctx: TreeContext, mem: Memory, out: list[Action]) -> int:
-            d = distance(ctx)
-            if not d:  # there (0), or nowhere to go (None)
-                mem.pop(key, None)
-                return FAILURE if d is None else SUCCESS
             x, y = ctx.position
+            d = max(abs(x - tx), abs(y - ty)) if name is None else ctx.place_distance(name)
+            if not d:  # there (0), or nowhere to go (None)
+                if key in mem:
+                    del mem[key]
+                return FAILURE if d is None else SUCCESS
             seen = mem.get(key)  # [x, y, ticks without moving]
             if seen is None:
                 mem[key] = [x, y, 0]
@@ -559,7 +566,7 @@ class BehaviourTree:
             mem[TREE_KEY] = self.digest
         out: list[Action] = []
         status = self._root(ctx, mem, out)
-        return TickResult(_STATUS[status], tuple(out))
+        return TickResult(_STATUS[status], tuple(out) if out else ())
 
     def interact(self, ctx: TreeContext) -> Interaction:
         """The player pressed Enter at the villager: the tree evaluated once, from the
