@@ -835,3 +835,35 @@ def test_any_tree_saved_at_any_turn_goes_on_the_same(
         saved.carry_out(b)
         if a.status != R:  # a finished tree carries nothing over
             assert straight.memory == {"#": plain.digest}
+
+
+# ---- whatever a file holds -----------------------------------------------------------------
+
+YAML_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 60)
+    | st.floats(allow_nan=False)
+    | st.sampled_from(list(KINDS) + ["children", "policy", "times", "child", "item", "flag"])
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(list(KINDS)) | st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(root=YAML_VALUES, modes=YAML_VALUES)
+def test_anything_in_a_file_is_a_tree_or_problems_on_one_line_each(root: Any, modes: Any) -> None:
+    try:
+        spec = parse_tree({"modes": modes, "root": root})
+    except TreeError as error:
+        assert error.problems
+        for where, what in error.problems:
+            assert where.startswith("tree") and what
+            assert "\n" not in where + what
+        return
+    tree = compile_tree(spec, "Ada")  # what parses, compiles
+    assert tree.spec is spec
