@@ -303,6 +303,8 @@ def test_a_tree_that_is_not_a_tree_is_told_so() -> None:
         {"modes": ["continuous"], "root": {"wait": 1}, "a: b": 1},
     )
     assert odd == [('tree."a\\u003a b"', "unknown field (check the spelling)")]
+    (long,) = problems_of({"modes": ["continuous"], "root": {"wait": 1}, "k" * 10_000: 1})
+    assert long[0] == 'tree."' + "k" * 39 + '…"'
     # Nested past any sensible depth: one problem, not a RecursionError.
     deep: dict[str, Any] = {"wait": 1}
     for _ in range(500):

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from game.text import cut
+
 Loc = tuple[str | int, ...]
 Tile = tuple[int, int]
 Place = str | Tile  # a landmark's name or a tile [x, y]
@@ -242,8 +244,8 @@ def quoted(value: object) -> str:
 
 
 def _key(part: str) -> str:
-    if len(part) > MAX_KEY_CHARS:
-        part = part[: MAX_KEY_CHARS - 1] + "…"
+    if len(part) > MAX_KEY_CHARS:  # a key of a megabyte is shown by its start
+        part = cut(part, MAX_KEY_CHARS)
     elif part and part == part.strip() and ":" not in part and part.isprintable():
         return part
     return json.dumps(part, ensure_ascii=False).replace(":", "\\u003a")
