@@ -236,6 +236,7 @@ def _decision_rules(req: DecisionRequest, facts: list[str], brief: bool) -> str:
 
 
 _MEMORY = "Your recent memory:\n"
+_STORY = "The story so far, as you know it: "
 _ANSWER = "Your directives:"
 
 
@@ -249,6 +250,8 @@ def _decision_situation(
     ]
     if req.walking_to is not None:
         lines.append(f"You were on your way to ({req.walking_to[0]}, {req.walking_to[1]}).")
+    if req.story:
+        lines.append(_STORY + " ".join(req.story))
     if req.talk_rest:
         more = "this turn" if req.talk_rest == 1 else f"{req.talk_rest} turns"
         lines.append(f"You have just had a conversation: start no other for {more}.")
@@ -319,6 +322,7 @@ def _conversation(
     user = [
         f"Turn {req.turn}.",
         _world_block(req.perception),
+        *([_STORY + " ".join(req.story)] if req.story else []),
         *([_MEMORY + memory] if memory else []),
         "The conversation so far:\n" + (said or "(nothing yet)"),
         f"At most {req.messages_left} more {'line' if req.messages_left == 1 else 'lines'} "

@@ -12,8 +12,8 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ from game.story.models import (
     graph_problems,
     reference_problems,
 )
+from game.story.tree_models import TreeError, TreeSpec, parse_tree, tree_problems
 from game.text import cut, one_line
 from game.words import counted
 
@@ -81,6 +82,8 @@ class Content:
     item_files: tuple[str, ...] = ()  # the file of each item, in the same order
     quests: tuple[QuestSpec, ...] = ()
     quest_files: tuple[str, ...] = ()
+    # Each villager's behaviour tree, read and checked, by name (those with one).
+    trees: Mapping[str, TreeSpec] = field(default_factory=dict)
 
     def known(self) -> Known:
         """What story content may name in this village (for checking behaviour trees)."""
@@ -642,6 +645,8 @@ def load_content(
     problems += _story_problems(
         known, terrain, npcs, quests, display_path(map_path), all_quests=not broken_quests
     )
+    trees, tree_problems_found = _read_trees(npcs, known)
+    problems += tree_problems_found
 
     if problems or map_spec is None:
         raise ContentError(problems)
@@ -654,7 +659,30 @@ def load_content(
         item_files=tuple(shown for shown, _ in items),
         quests=tuple(quest for _, quest in quests),
         quest_files=tuple(shown for shown, _ in quests),
+        trees=trees,
     )
+
+
+def _read_trees(
+    npcs: list[tuple[str, NpcSpec]], known: Known
+) -> tuple[dict[str, TreeSpec], list[Problem]]:
+    """The behaviour trees of the villagers that have one, read and checked against the
+    rest of the content: every problem in every tree, each at its place in the tree."""
+    trees: dict[str, TreeSpec] = {}
+    problems: list[Problem] = []
+    for shown, npc in npcs:
+        if npc.tree is None:
+            continue
+        try:
+            spec = parse_tree(npc.tree)
+        except TreeError as exc:
+            problems += [Problem(shown, where, said) for where, said in exc.problems]
+            continue
+        found = tree_problems(spec, known)
+        problems += [Problem(shown, where, said) for where, said in found]
+        if not found:
+            trees[npc.name] = spec
+    return trees, problems
 
 
 _ID = re.compile(ID_PATTERN)

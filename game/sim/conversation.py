@@ -353,6 +353,7 @@ class ConversationManager:
             if not conv.with_player
             else 99,
             places=sim.world.grid.places_near(conv.views[view].pos, PLACES_IN_CONVERSATION),
+            story=sim.storyteller.prompt_lines(speaker),
         )
         self.journal.emit(m.Thinking(speaker, True))
         started = time.monotonic()
@@ -480,13 +481,14 @@ class ConversationManager:
         opening = self.sim.opening_lines(npc)
         if not opening:
             greetings = self.sim.npcs[npc].spec.lines.greetings
-            opening = (greetings[(self.sim.turn + conv.id) % len(greetings)],)
-        for line in opening:
+            opening = ((npc, greetings[(self.sim.turn + conv.id) % len(greetings)]),)
+        for speaker, line in opening:
             # One line, like every other line said: a line break would split the transcript.
             text = one_line(line) or "Hello."
-            self._said(conv, npc, text)
-            self.journal.emit(m.Spoke(npc, text, self.sim.turn, conv.id))
-            self.journal.emit(m.DialogueMessage(conv.id, npc, text, False))
+            self._said(conv, speaker, text)
+            if speaker != PLAYER_NAME:
+                self.journal.emit(m.Spoke(speaker, text, self.sim.turn, conv.id))
+            self.journal.emit(m.DialogueMessage(conv.id, speaker, text, speaker == PLAYER_NAME))
         self.sim.storyteller.talk_held(npc)
 
     def story_line(self, npc: str, text: str) -> bool:

@@ -29,9 +29,9 @@ from game.sim.pause import PLAYER, QUIT, PauseGate
 from game.sim.saves import newest_save, save_name, write_save
 from game.sim.state import SavedGame, SaveError, VillageState, read_save, story_of
 from game.sim.storyteller import Storyteller
+from game.sim.verbs import MoveTo
 from game.sim.village import SimConfig, TurnScratch
 from game.sim.walking import Walker
-from game.sim.verbs import MoveTo
 from game.world import PLAYER_NAME, World, build_world, chebyshev
 
 if TYPE_CHECKING:
@@ -357,9 +357,10 @@ class Simulation:
 
     async def _think(self, name: str, sent: Sent | None = None) -> tuple[Directive, ...]:
         self.scratch[name].why_idle = ""  # not left over from a turn cut short before it acted
-        errand = self._errand(name)
-        if errand:
-            return errand
+        # The story's errand first, then the villager's routine (its tree), then its brain.
+        scripted = self._errand(name) or self.storyteller.routine(name)
+        if scripted:
+            return scripted
         request = self.decision_request(name)
         self.emit(m.Thinking(name, True))
         started = time.monotonic()
@@ -405,11 +406,11 @@ class Simulation:
         if not self.conversations.story_line(npc, text):
             self.say(npc, text)
 
-    def opening_lines(self, npc: str) -> tuple[str, ...]:
-        """What ``npc`` says first when the player talks to it, if the story has it say
-        something: an active quest objective's lines first (then its tree's, then its
-        brain's own greeting)."""
-        return self.storyteller.engine.dialogue_override(npc) or ()
+    def opening_lines(self, npc: str) -> tuple[tuple[str, str], ...]:
+        """What is said first when the player talks to ``npc``, (speaker, line) each, if
+        the story has something said: an active quest objective's lines first, then its
+        tree's (else it greets in its own words)."""
+        return self.storyteller.interaction(npc)
 
     def _paced(self, sent: Sent, seconds: float, trouble: str | None) -> None:
         """Tell the adaptive limit how a decision went; say so if the limit moved."""

@@ -100,6 +100,7 @@ class _Villager(BaseModel):
     activity: Annotated[str, Field(max_length=200)]
     destination: _Tile | None = None
     errand: _Tile | None = None  # where the story sends it
+    tree: dict[str, Any] = {}  # what its behaviour tree carries over to the next turn
     route: list[_Tile] = []
     heard: list[_Text] = []
     notes: list[_Text] = []
@@ -184,6 +185,7 @@ class VillagerState:
     destination: Pos | None = None
     route: list[Pos] = field(default_factory=list)  # the rest of the way to ``destination``
     errand: Pos | None = None  # where the story sends it: it walks there before anything else
+    tree: dict[str, Any] = field(default_factory=dict)  # its tree's carried-over state (JSON)
     notes: list[str] = field(default_factory=list)  # lines for its next turn entry
     wrote: int = -1  # the turn whose entry it last wrote to its memory log (-1: none yet)
     memory: list[str] = field(default_factory=list)  # its entries, that its prompts read
@@ -241,6 +243,7 @@ class VillageState:
                 activity=v.body.activity,
                 destination=v.destination,
                 errand=v.errand,
+                tree=v.tree,
                 route=v.route,
                 heard=v.heard,
                 notes=v.notes,
@@ -294,6 +297,8 @@ class VillageState:
             villager = self.villagers[name]
             villager.destination = None if v.destination is None else _tile(v.destination)
             villager.errand = None if v.errand is None else _tile(v.errand)
+            villager.tree.clear()
+            villager.tree.update(v.tree)
             villager.route[:] = [_tile(p) for p in v.route]
             villager.heard[:] = v.heard
             villager.notes[:] = v.notes
@@ -355,7 +360,8 @@ def read_save(path: Path, content: Content, grid: Grid, *, with_player: bool) ->
     except UnicodeDecodeError:
         raise SaveError(f"{where}: not a save file (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(raw.rstrip()) - 1:
+        # Cut short: the text ends where the error is, or inside a string never closed.
+        if exc.pos >= len(raw.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
             raise SaveError(f"{where}: not a whole save file: it ends early ({exc.msg})") from None
         raise SaveError(f"{where}: not a save file: {exc.msg} at line {exc.lineno}") from None
     if not isinstance(doc, dict):

@@ -18,6 +18,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from game.sim import messages as m
+from game.sim.verbs import Actor, BaseDirective, Directive, Say, Wait
+from game.sim.verbs import MoveTo as Walk
+from game.story import trees as bt
 from game.story.quests import (
     InventoryChanged,
     Notice,
@@ -63,7 +66,9 @@ class Storyteller:
         self._say = say  # a villager's line: in the player's box if it is in it, else aloud
         self.engine = QuestEngine(content, state.story)
         self.items = {item.id: item for item in content.items}
-        self._shown: tuple[m.Carried, ...] | None = None
+        self.trees = {name: bt.compile_tree(spec, name) for name, spec in content.trees.items()}
+        self._views = {name: _TreeView(self, name) for name in self.trees}
+        self.phase: Callable[[], str] = lambda: "day"  # the clock's, once it is set
 
     @property
     def active(self) -> bool:
@@ -126,6 +131,84 @@ class Storyteller:
         self.journal.note(who, f"- Set {name} to {value!r}.")
         self.carry_out(self.engine.flag_set(name, value))
 
+    # ---- behaviour trees -------------------------------------------------------------
+
+    def routine(self, name: str) -> tuple[Directive, ...]:
+        """What ``name``'s continuous tree has it do this turn; nothing when it has no
+        such tree, or the tree asks for nothing (then its brain decides)."""
+        tree = self.trees.get(name)
+        if tree is None or not tree.continuous:
+            return ()
+        result = tree.tick(self._views[name])
+        directives: list[Directive] = []
+        walked = False
+        for action in result.actions:
+            if isinstance(action, bt.MoveTo):
+                if walked:  # a parallel may ask for two walks: the first is taken
+                    continue
+                walked = True
+                tile = self.tile_of(action.target)
+                if tile is not None:
+                    directives.append(Walk(*tile))
+            elif isinstance(action, bt.Say):
+                directives.append(Say(action.text))
+            elif isinstance(action, bt.Wait):
+                directives.append(Wait())
+            else:
+                directives.append(TreeAct(action, self))
+        return tuple(directives)
+
+    def interaction(self, npc: str) -> tuple[tuple[str, str], ...]:
+        """What ``npc`` says when the player presses Enter at it, (speaker, line) each:
+        an active quest objective's lines first, then its tree's dialogue; nothing when
+        neither has anything (then it greets in its own words)."""
+        lines = self.engine.dialogue_override(npc)
+        if lines:
+            return tuple((npc, line) for line in lines)
+        tree = self.trees.get(npc)
+        if tree is None or not tree.on_interaction:
+            return ()
+        met = tree.interact(self._views[npc])
+        for action in met.actions:
+            self.perform(npc, action)
+        if isinstance(met.dialogue, bt.Say):
+            return ((npc, met.dialogue.text),)
+        if isinstance(met.dialogue, bt.Exchange):
+            return tuple((line.who, line.text) for line in met.dialogue.lines)
+        return ()
+
+    def perform(self, name: str, action: bt.Action) -> None:
+        """One of a tree's actions that is not a walk, a line or a wait."""
+        if isinstance(action, bt.SetFlag):
+            self.set_flag(name, action.flag, action.value)
+        elif isinstance(action, bt.LookAt):
+            tile = self.tile_of(action.target)
+            if tile is not None:
+                self.world.face(name, tile)
+                body = self.world.entities[name]
+                self.journal.emit(m.EntityTurned(name, body.facing))
+                self.journal.note(name, f"- Looked towards ({tile[0]},{tile[1]}).")
+        elif isinstance(action, bt.EmitEvent):
+            self.journal.note(name, f"- {action.name.replace('_', ' ')}.")
+            self.journal.act_line(name, f"({action.name.replace('_', ' ')})")
+            log.info("turn %d: %s: event %s", self.state.turn, name, action.name)
+        elif isinstance(action, bt.Exchange):
+            for line in action.lines:
+                if line.who in self.state.villagers:
+                    self._say(line.who, line.text)
+        elif isinstance(action, bt.Say):
+            self._say(name, action.text)
+
+    def tile_of(self, target: str | Pos) -> Pos | None:
+        """A tile, or a landmark's (or a person's) tile to go to."""
+        if not isinstance(target, str):
+            return (target[0], target[1])
+        landmark = self.world.grid.landmark_named(target)
+        if landmark is not None:
+            return landmark.spot
+        someone = self.world.find(target)
+        return someone.pos if someone is not None else None
+
     # ---- what it answers -------------------------------------------------------------
 
     def carry_out(self, effects: list[Effect]) -> None:
@@ -148,14 +231,10 @@ class Storyteller:
     def _send(self, npc: str, to: str | Pos) -> None:
         """The story sends ``npc`` to ``to`` (a landmark or a tile): it walks there over
         the next turns before doing anything else."""
-        if isinstance(to, str):
-            landmark = self.world.grid.landmark_named(to)
-            if landmark is None:  # --check names every landmark a quest sends one to
-                self.journal.warn(f"story: no place {to!r} to send {npc} to")
-                return
-            tile = landmark.spot
-        else:
-            tile = to
+        tile = self.tile_of(to)
+        if tile is None:  # --check names every landmark a quest sends one to
+            self.journal.warn(f"story: no place {to!r} to send {npc} to")
+            return
         villager = self.state.villagers.get(npc)
         if villager is not None:
             villager.errand = tile
@@ -237,3 +316,66 @@ def _said(value: object) -> str:
 
 def _counted(amount: int, name: str) -> str:
     return name if amount == 1 else f"{amount} x {name}"
+
+
+class _TreeView:
+    """What one villager's tree sees of the village (a ``TreeContext``): read live from
+    the village state, the quests and the clock."""
+
+    __slots__ = ("_story", "_villager", "name")
+
+    def __init__(self, story: Storyteller, name: str) -> None:
+        self._story = story
+        self._villager = story.state.villagers[name]
+        self.name = name
+
+    @property
+    def position(self) -> Pos:
+        return self._villager.body.pos
+
+    @property
+    def phase(self) -> str:
+        return self._story.phase()
+
+    @property
+    def memory(self) -> dict[str, object]:
+        return self._villager.tree
+
+    def has_item(self, item: str) -> int:
+        return self._story.state.story.count(self.name, item)
+
+    def flag(self, name: str) -> FlagValue | None:
+        return self._story.state.story.flags.get(name)
+
+    def quest_state(self, quest: str, stage: str, node: str | None) -> str:
+        state = self._story.engine.stage_state(quest, stage, node)
+        return "inactive" if state == "waiting" else state
+
+    def place_distance(self, place: str) -> int | None:
+        landmark = self._story.world.grid.landmark_named(place)
+        if landmark is None:
+            return None
+        pos = self._villager.body.pos
+        if pos == landmark.spot:
+            return 0
+        return landmark.distance_to(pos)
+
+
+class TreeAct(BaseDirective):
+    """One of a villager's tree actions that no verb says (set a flag, look somewhere,
+    an event): carried out in its turn like a directive. Not a verb: no brain may ask
+    for it, so it is not registered."""
+
+    name = "tree"
+    usage = ""
+    help = ""
+
+    def __init__(self, action: bt.Action, teller: Storyteller) -> None:
+        self.action = action
+        self.teller = teller
+
+    def render(self) -> str:
+        return f"({self.action!r})"
+
+    async def perform(self, sim: Actor, name: str) -> None:
+        self.teller.perform(name, self.action)

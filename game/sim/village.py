@@ -123,8 +123,9 @@ class Village(Protocol):
     @property
     def storyteller(self) -> Storyteller: ...
 
-    def opening_lines(self, npc: str) -> tuple[str, ...]:
-        """What the story has ``npc`` say first when the player talks to it, if anything."""
+    def opening_lines(self, npc: str) -> tuple[tuple[str, str], ...]:
+        """What the story has said first when the player talks to ``npc``, (speaker, line)
+        each, if anything."""
 
     def end_turn_entry(self, name: str) -> None:
         """Write the entry of the turn ``name`` is acting in, if not written yet."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import reprlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -25,7 +25,7 @@ from game.text import cut
 Loc = tuple[str | int, ...]
 Tile = tuple[int, int]
 Place = str | Tile  # a landmark's name or a tile [x, y]
-FlagValue = str | int | float | bool
+FlagValue = str | int | bool  # as the quests' flags: true, false, a whole number or a word
 T = TypeVar("T")
 
 PHASES: tuple[str, ...] = ("dawn", "day", "dusk", "night")
@@ -370,11 +370,9 @@ class _Parser:
         raise _Invalid
 
     def flag_value(self, value: object, loc: Loc) -> FlagValue:
-        if isinstance(value, (str, int, float, bool)):
-            return value
-        self.fail(
-            loc, f"expected a flag value (text, a number, true or false), got {quoted(value)}"
-        )
+        if isinstance(value, bool | int) or (isinstance(value, str) and value.strip()):
+            return value.strip() if isinstance(value, str) else value
+        self.fail(loc, f"expected true, false, a whole number or a word, got {quoted(value)}")
         raise _Invalid
 
     def choice(self, value: object, loc: Loc, allowed: tuple[str, ...]) -> str:
@@ -672,7 +670,7 @@ class StoryKnowledge(Protocol):
     def items(self) -> frozenset[str]: ...
 
     @property
-    def quests(self) -> Mapping[str, Mapping[str, frozenset[str]]]:
+    def quests(self) -> Mapping[str, Mapping[str, Collection[str]]]:
         """Quest id -> stage id -> the ids of that stage's nodes."""
         ...
 
@@ -680,7 +678,7 @@ class StoryKnowledge(Protocol):
     def npcs(self) -> frozenset[str]: ...
 
     @property
-    def landmarks(self) -> frozenset[str]: ...
+    def landmarks(self) -> Collection[str]: ...
 
     @property
     def size(self) -> tuple[int, int]:
@@ -691,7 +689,7 @@ class StoryKnowledge(Protocol):
 LISTED = 12  # known names a problem lists before "and N more"
 
 
-def _one_of(names: frozenset[str] | Mapping[str, object]) -> str:
+def _one_of(names: Collection[str]) -> str:
     ordered = sorted(names)
     if not ordered:
         return "there are none"
@@ -709,7 +707,9 @@ def _place_problem(place: Place, known: StoryKnowledge, landmarks: set[str]) -> 
             return f"tile ({x}, {y}) is outside the {width}x{height} map"
         return None
     if place.lower() not in landmarks:
-        return f"unknown landmark {quoted(place)}; {_one_of(known.landmarks)}"
+        written = known.landmarks  # names as the map writes them (a map: lower -> written)
+        shown = written.values() if isinstance(written, Mapping) else written
+        return f"unknown landmark {quoted(place)}; {_one_of(list(shown))}"
     return None
 
 
