@@ -42,6 +42,8 @@ class DecisionRequest(NamedTuple):
     talk_rest: int = 0  # turns (this one included) before it may start a conversation again
     walking_to: Pos | None = None  # where it was heading when its last turn ran out
     max_directives: int = 5
+    # The village clock, minutes since day 1 began (game.story.clock); None: no clock.
+    clock: int | None = None
 
 
 class ConversationRequest(NamedTuple):

@@ -42,6 +42,7 @@ from game.sim.state import (
 )
 from game.sim.village import NpcState, SimConfig
 from game.sim.walking import Walker
+from game.story.clock import minutes_at_turn, parse_time
 from game.world import PLAYER_NAME, World, build_world
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ class Simulation:
         self.turn = 0  # the turn under way, or the last one played
         self.turns_played = 0  # turns played to their end
         self.turn_interval = config.turn_interval
+        start = config.start_minutes
+        self.clock_start = parse_time(content.map.start_time) if start is None else start
         self.walker = Walker(
             self.world,
             self.npcs,
@@ -129,6 +132,12 @@ class Simulation:
         self.emit(m.PauseChanged(bool(reasons), reasons))
 
     @property
+    def clock_minutes(self) -> int:
+        """The village clock: minutes since day 1 began, worked out from the turn (so a
+        save needs no clock of its own); see game.story.clock."""
+        return minutes_at_turn(self.clock_start, self.config.minutes_per_turn, self.turn)
+
+    @property
     def warnings(self) -> deque[str]:
         """The latest warnings (see :class:`Journal`), for tests."""
         return self.journal.warnings
@@ -153,6 +162,7 @@ class Simulation:
     def start(self) -> None:
         self._place_everyone()
         self.emit(m.PaceChanged(self.turn_interval))
+        self.emit(m.ClockChanged(self.clock_minutes))
         self.emit(m.PauseChanged(self.gate.paused, self.gate.reasons))
         self.emit(m.CallsAtOnce(self.concurrency, self.calls_at_once is not None))
 
@@ -268,6 +278,7 @@ class Simulation:
         """One turn: every NPC thinks (concurrently, bounded) and acts (in order)."""
         self.turn += 1
         self.emit(m.TurnStarted(self.turn))
+        self.emit(m.ClockChanged(self.clock_minutes))
         loop = asyncio.get_running_loop()
         thoughts: dict[str, asyncio.Future[tuple[Directive, ...]]] = {
             name: loop.create_future() for name in self.order
@@ -464,6 +475,7 @@ class Simulation:
             talk_rest=talk_rest,
             walking_to=state.destination,
             max_directives=MAX_DIRECTIVES,
+            clock=self.clock_minutes,
         )
 
     async def _act_turn(self, name: str, directives: tuple[Directive, ...]) -> None:
@@ -681,6 +693,7 @@ class Simulation:
         self.restore(saved, source)
         self._place_everyone()
         self.emit(m.GameLoaded(self.turn, source))
+        self.emit(m.ClockChanged(self.clock_minutes))
         self.journal.usage_changed()
         self.emit(m.Notice(f"Loaded turn {self.turn} from {source}"))
 

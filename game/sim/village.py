@@ -48,6 +48,11 @@ class SimConfig:
     save_dir: Path | None = None  # where F5, --save-at and quitting save; None: no saving
     save_at: int | None = None  # save once this turn is played (scriptable saves)
     save_on_close: bool = False  # quitting saves (the window)
+    # The village clock (game.story.clock): each turn is this many minutes after the one
+    # before; the first is played at ``start_minutes`` after midnight (None: the map's
+    # start_time, --start-time overriding it).
+    minutes_per_turn: int = 10
+    start_minutes: int | None = None
 
     @classmethod
     def unpaced(cls, log_dir: Path, **kwargs: object) -> SimConfig:
