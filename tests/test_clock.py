@@ -100,7 +100,10 @@ def test_a_map_without_start_time_starts_at_eight(tiny_content) -> None:
 @pytest.mark.parametrize(
     ("written", "expectation"),
     [
-        ('"25:00"', "start_time: expected a time of day \"HH:MM\", from 00:00 to 23:59, got '25:00'"),
+        (
+            '"25:00"',
+            "start_time: expected a time of day \"HH:MM\", from 00:00 to 23:59, got '25:00'",
+        ),
         ('"noon"', "start_time: expected a time of day \"HH:MM\", from 00:00 to 23:59, got 'noon'"),
         # YAML reads an unquoted 22:40 as 1360 (base 60): the game-maker is told to quote it.
         (

@@ -33,7 +33,7 @@ BEDTIME_REMARKS = (
     "Best get indoors before the damp sets in.",
     "Stars are out. Morning comes early.",
 )
-NIGHT_WALK = 0.2  # at night a villager sets off somewhere this often (by day, 0.55)
+NIGHT_WALK = 0.15  # at night a villager sets off somewhere this often (by day, 0.55)
 
 
 @functools.lru_cache(maxsize=8192)  # the same facts and lines come up turn after turn
