@@ -94,10 +94,16 @@ def render(content, log_dir, start: str) -> Scene:
             at[tile] = (int(x), int(y))
         bjorn = game.actors.get("Bjorn")
         x, y = game.camera.to_screen(bjorn.x, bjorn.y)
-        jobs, _ = game.actors.layout(game.camera)
-        names = {actor.label for actor in game.actors.by_name.values()}
-        labels = [(surface, pos) for surface, pos in jobs if surface in names]
-        assert len(labels) == 4  # the player's, Ada's, Bjorn's and Cora's
+        # Each name as its actor's label (the blits where the layout put the names).
+        jobs, anchors = game.actors.layout(game.camera)
+        by_size = {actor.label.get_size(): actor.label for actor in game.actors.by_name.values()}
+        assert len(by_size) == 4  # the player's, Ada's, Bjorn's and Cora's: told by size
+        labels = [
+            (by_size[surface.get_size()], pos)
+            for surface, pos in jobs
+            if pygame.Rect(pos, surface.get_size()) in anchors.labels
+        ]
+        assert len(labels) == 4
         screen = game.screen.copy()
         bubble = game.bubbles.boxes()["Ada"]
         game.apply(m.DialogueOpened(99, "Bjorn"))
