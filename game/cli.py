@@ -89,6 +89,16 @@ def _url(text: str) -> str:
     return text.strip()
 
 
+def _time_of_day(text: str) -> int:
+    """ "HH:MM" as minutes after midnight (game.story.clock)."""
+    from game.story.clock import parse_time
+
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _folder(text: str) -> Path:
     if not text.strip():  # Path("") is the current folder: logs strewn among the user's files
         raise argparse.ArgumentTypeError("expected a folder, got an empty name")
@@ -170,6 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive(int, zero=False),
         default=6,
         help="lines per NPC conversation",
+    )
+    run.add_argument(
+        "--minutes-per-turn",
+        type=_positive(int, zero=False),
+        default=10,
+        metavar="N",
+        help="minutes of the village clock a turn takes (default 10)",
+    )
+    run.add_argument(
+        "--start-time",
+        type=_time_of_day,
+        default=None,
+        metavar="HH:MM",
+        help="the time of day the game starts at, over the map's start_time (default "
+        "08:00): --start-time 23:00 starts at night",
     )
     run.add_argument(
         "--log-dir", type=_folder, default=None, help="where memory logs go (runs/<timestamp>/)"

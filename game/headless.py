@@ -84,6 +84,8 @@ def headless_config(args: argparse.Namespace, log_dir: Path) -> SimConfig:
         with_player=False,
         save_dir=save_folder(args),
         save_at=getattr(args, "save_at", None),
+        minutes_per_turn=getattr(args, "minutes_per_turn", 10),
+        start_minutes=getattr(args, "start_time", None),  # None: the map's start_time
     )
 
 

@@ -17,6 +17,7 @@ FIGURES = (
     "frame time, busy scene: median",
     "frame time, busy scene: p99",
     "frame time, busy scene, camera moving: median / p99",
+    "frame time, busy scene, dusk darkening a step: median / slowest",
     "frame time, 25 LLM calls in flight: p99 vs idle",
     "frame time under LLM load: slowest frame",
     "turn thinking, 25 villagers, concurrency 8",

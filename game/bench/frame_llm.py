@@ -14,7 +14,7 @@ from typing import Any
 
 from game.bench.frame_busy import seconds
 from game.bench.runtime import llm_server, loopback_brain, scratch_logs
-from game.bench.scene import BusyScene, busy_content
+from game.bench.scene import NIGHT, BusyScene, busy_content
 from game.bench.stats import Figure, median, ms, percentile
 from game.sim import messages as m
 
@@ -47,7 +47,9 @@ def alternating_frames(duration: float, rounds: int) -> tuple[list[float], list[
     with server_module.LLMServer(answer) as server, scratch_logs() as log_dir:
         brain = loopback_brain(server.base_url, timeout=LATENCY * 3)
         # Turns follow one another at once, so the calls keep coming.
-        config = SimConfig(log_dir=log_dir, concurrency=IN_FLIGHT, turn_interval=0.0)
+        config = SimConfig(
+            log_dir=log_dir, concurrency=IN_FLIGHT, turn_interval=0.0, start_minutes=NIGHT
+        )
         scene = BusyScene(busy_content(), brain, config, turns=None)
         busy = lambda: server.in_flight >= IN_FLIGHT * 4 // 5  # noqa: E731
         quiet = lambda: server.in_flight == 0  # noqa: E731

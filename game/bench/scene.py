@@ -2,10 +2,11 @@
 
 1280 x 720; the real village plus 50 more villagers; 20 speech bubbles kept alive (each
 speaker speaks again, through the event queue, when its bubble is gone); the dialogue
-box open with 100 messages. The simulation runs on the real worker thread, either idle
-or turning against the loopback model server. Frames are paced at 60 per second like the
-game's loop, and each sample is ``Game.frame`` (input, events, update, draw) without
-``display.flip``.
+box open with 100 messages; at 23:00, full night, so the map and villagers are drawn
+darkened, with lit rooms and doorways (game.ui.night). The simulation runs on the real
+worker thread, either idle or turning against the loopback model server. Frames are
+paced at 60 per second like the game's loop, and each sample is ``Game.frame`` (input,
+events, update, draw) without ``display.flip``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from game.bench.runtime import scratch_logs  # noqa: E402
 from game.bench.worlds import real_content, with_villagers  # noqa: E402
 from game.heap import settle_after_startup, unsettle  # noqa: E402
 from game.sim import messages as m  # noqa: E402
+from game.ui.night import STEPS  # noqa: E402
 from game.world import PLAYER_NAME, Facing  # noqa: E402
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ BUBBLES = 20
 MESSAGES = 100
 FRAME = 1 / 60
 WALK_STEP_TIME = 0.25  # seconds the walking player takes a tile, as a held arrow key
+NIGHT = 23 * 60  # the village clock the scene is shown at: full night, every light lit
+DUSK, NIGHT_FALLEN = 18 * 60, 21 * 60  # the dusk_frames scene's clock runs between these
 
 LINES = (
     "Have you seen the green lights over the eastern pond?",
@@ -73,6 +77,8 @@ class BusyScene:
         self.clock = pygame.time.Clock()
         for _ in range(10):  # the placement events, the first chunks of the map
             self._tick(lambda: None)
+        if config.start_minutes == NIGHT and self.game.night != STEPS:
+            raise RuntimeError(f"the busy scene is not drawn at night (step {self.game.night})")
         self.speakers = self._nearest_villagers(BUBBLES)
         self._steps = 0
         self._open_dialogue(content.npcs[0].name)
@@ -147,7 +153,7 @@ class BusyScene:
 def idle_config(log_dir: Path) -> SimConfig:
     from game.sim.simulation import SimConfig
 
-    return SimConfig(log_dir=log_dir)
+    return SimConfig(log_dir=log_dir, start_minutes=NIGHT)
 
 
 def walking_frames(seconds: float) -> tuple[float, ...]:
@@ -159,6 +165,31 @@ def walking_frames(seconds: float) -> tuple[float, ...]:
         try:
             scene.sample(min(seconds, 2.0), walking=True)
             return tuple(scene.sample(seconds, walking=True))
+        finally:
+            scene.close()
+
+
+def dusk_frames() -> tuple[float, ...]:
+    """Frame times of the busy scene on each frame where dusk darkens the view a step
+    (the clock told, as each turn tells it, every ten minutes from 18:00 to 21:00): the
+    map's chunks in view and every villager's frame are shaded again then."""
+    from game.brains.offline import OfflineBrain
+    from game.sim.simulation import SimConfig
+
+    with scratch_logs() as log_dir:
+        config = SimConfig(log_dir=log_dir, start_minutes=DUSK - 60)
+        scene = BusyScene(busy_content(), OfflineBrain(0), config, turns=0)
+        try:
+            scene.sample(1.0)  # warm up
+            changed = []
+            for minute in range(DUSK, NIGHT_FALLEN + 1, 10):
+                scene.worker.events.put(m.ClockChanged(minute))  # drawn next frame
+                before = scene.game.night
+                took = scene._tick(scene._keep_talking)
+                if scene.game.night != before:
+                    changed.append(took)
+                scene.sample(0.1)
+            return tuple(changed)
         finally:
             scene.close()
 

@@ -43,6 +43,8 @@ class DecisionRequest(NamedTuple):
     walking_to: Pos | None = None  # where it was heading when its last turn ran out
     max_directives: int = 5
     story: tuple[str, ...] = ()  # what it knows of the story: items, flags, quests
+    # The village clock, minutes since day 1 began (game.story.clock); None: no clock.
+    clock: int | None = None
 
 
 class ConversationRequest(NamedTuple):
@@ -60,6 +62,7 @@ class ConversationRequest(NamedTuple):
     # answers "where is the mill?" from, when the mill is out of sight.
     places: tuple[tuple[str, Pos], ...] = ()
     story: tuple[str, ...] = ()  # what it knows of the story: items, flags, quests
+    clock: int | None = None  # the village clock (game.story.clock); None: no clock
 
 
 #: How many landmarks a conversation request carries (nearest first): a village's all.

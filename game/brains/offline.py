@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from game.brains.answer import answer_player
 from game.brains.base import BrainReply
 from game.brains.prompts import relevant_knowledge
+from game.story.clock import phase
 
 if TYPE_CHECKING:
     from game.brains.base import ConversationRequest, DecisionRequest
@@ -25,6 +26,14 @@ FAREWELL_WORDS = frozenset({"bye", "goodbye", "farewell", "later", "leave", "go"
 # Ways to take leave with no farewell word in them: "Take care." "See you soon."
 FAREWELL_PHRASES = ("take care", "see you", "so long", "be off", "be going", "good day")
 _WORDS = re.compile(r"[a-z']+")
+# Said aloud at night, now and then, instead of the day's small talk.
+BEDTIME_REMARKS = (
+    "Getting late. Time I was abed.",
+    "Quiet night. Just the frogs and the wind.",
+    "Best get indoors before the damp sets in.",
+    "Stars are out. Morning comes early.",
+)
+NIGHT_WALK = 0.15  # at night a villager sets off somewhere this often (by day, 0.55)
 
 
 @functools.lru_cache(maxsize=8192)  # the same facts and lines come up turn after turn
@@ -133,8 +142,11 @@ class OfflineBrain:
 
         lines: list[str] = []
         roll = rng.random()
+        night = request.clock is not None and phase(request.clock) == "night"
         if request.walking_to is not None and roll < 0.8:
             lines.append(f"move_to({request.walking_to[0]}, {request.walking_to[1]})")
+        elif night:  # the village settles: fewer walks, and the odd word about bed
+            lines.append(self._at_night(request, rng, roll))
         elif roll < 0.55:
             target = self._destination(request, rng)
             if target is not None:
@@ -146,6 +158,16 @@ class OfflineBrain:
         if lines and lines[0].startswith("move_to") and rng.random() < 0.2:
             lines.append(f"say({_quote(rng.choice(persona.lines.small_talk))})")
         return BrainReply("\n".join(lines) or "wait()")
+
+    def _at_night(self, request: DecisionRequest, rng: random.Random, roll: float) -> str:
+        """A night turn's directive: mostly staying put."""
+        if roll < NIGHT_WALK:
+            target = self._destination(request, rng)
+            if target is not None:
+                return f"move_to({target[0]}, {target[1]})"
+        elif roll < NIGHT_WALK + 0.15 and request.perception.seen:
+            return f"say({_quote(rng.choice(BEDTIME_REMARKS))})"
+        return "wait()"
 
     def _destination(self, request: DecisionRequest, rng: random.Random) -> tuple[int, int] | None:
         """A known place (often), or towards someone seen, or a short wander; on the map."""

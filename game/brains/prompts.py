@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from game.brains.understand import stem
+from game.story.clock import hhmm, phase
 from game.text import cut
 from game.words import names
 from game.world import PLAYER_NAME
@@ -245,7 +246,7 @@ def _decision_situation(
 ) -> list[str]:
     """The user message's lines before the memory: where, who, what was heard."""
     lines = [
-        f"Turn {req.turn}.",
+        f"Turn {req.turn}.{_time_of_day(req.clock)}",
         _world_block(req.perception, req.places[:max_places], max_seen),
     ]
     if req.walking_to is not None:
@@ -261,6 +262,11 @@ def _decision_situation(
         heard = (cut(line, MAX_HEARD_CHARS) for line in req.heard[-max_heard:])
         lines.append("You heard: " + " | ".join(heard))
     return lines
+
+
+def _time_of_day(clock: int | None) -> str:
+    """ " It is 22:40, night." (with its leading space), or nothing without a clock."""
+    return "" if clock is None else f" It is {hhmm(clock)}, {phase(clock)}."
 
 
 def conversation_messages(
@@ -320,7 +326,7 @@ def _conversation(
     if len(history) < len(req.history):
         said = f"({len(req.history) - len(history)} earlier lines left out)\n" + said
     user = [
-        f"Turn {req.turn}.",
+        f"Turn {req.turn}.{_time_of_day(req.clock)}",
         _world_block(req.perception),
         *([_STORY + " ".join(req.story)] if req.story else []),
         *([_MEMORY + memory] if memory else []),

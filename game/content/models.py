@@ -80,9 +80,16 @@ class ItemPlacement(_Model):
     at: Pair
 
 
+# "HH:MM" (or "H:MM"), 00:00 to 23:59. game.story.clock.parse_time reads it; the rule is
+# written out here too because content imports no other part of the game.
+TIME_OF_DAY = re.compile(r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
+_TIME_EXPECTED = 'expected a time of day "HH:MM", from 00:00 to 23:59'
+
+
 class MapSpec(_Model):
     """A map file: an ASCII grid, the legend that reads it, landmarks, the player's spawn,
-    and the items lying about (ids declared in items/, checked by the loader)."""
+    the items lying about (ids declared in items/, checked by the loader) and the time of
+    day the game starts at."""
 
     name: Text
     legend: dict[str, TileKindSpec] = Field(min_length=1)
@@ -90,6 +97,20 @@ class MapSpec(_Model):
     landmarks: list[LandmarkSpec] = Field(default_factory=list)
     player_spawn: Pair
     items: list[ItemPlacement] = Field(default_factory=list)
+    start_time: str = "08:00"
+
+    @field_validator("start_time", mode="before")
+    @classmethod
+    def _time_of_day(cls, value: object) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 22:40 as a number in base 60 (1360).
+            raise ValueError(
+                'expected a time of day in quotes, like "21:30" (unquoted, YAML reads 21:30 '
+                f"as a number), got {quoted(value)}"
+            )
+        if not isinstance(value, str) or not TIME_OF_DAY.match(value.strip()):
+            raise ValueError(f"{_TIME_EXPECTED}, got {quoted(value)}")
+        return value.strip()
 
     @field_validator("legend")
     @classmethod

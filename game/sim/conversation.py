@@ -354,6 +354,7 @@ class ConversationManager:
             else 99,
             places=sim.world.grid.places_near(conv.views[view].pos, PLACES_IN_CONVERSATION),
             story=sim.storyteller.prompt_lines(speaker),
+            clock=sim.clock_minutes,
         )
         self.journal.emit(m.Thinking(speaker, True))
         started = time.monotonic()

@@ -138,6 +138,13 @@ class TurnStarted(NamedTuple):
     turn: int
 
 
+class ClockChanged(NamedTuple):
+    """The village clock reads ``minutes`` since day 1 began (see game.story.clock): at
+    the start, as each turn starts, and after a load."""
+
+    minutes: int
+
+
 class PauseChanged(NamedTuple):
     paused: bool
     reasons: tuple[str, ...]
@@ -292,6 +299,7 @@ Event = (
     | EntityTurned
     | Spoke
     | TurnStarted
+    | ClockChanged
     | PauseChanged
     | PaceChanged
     | Thinking

@@ -32,6 +32,7 @@ from game.sim.storyteller import Storyteller
 from game.sim.verbs import MoveTo
 from game.sim.village import SimConfig, TurnScratch
 from game.sim.walking import Walker
+from game.story.clock import minutes_at_turn, parse_time, phase
 from game.world import PLAYER_NAME, World, build_world, chebyshev
 
 if TYPE_CHECKING:
@@ -88,6 +89,8 @@ class Simulation:
         self.gate = PauseGate(self._pause_changed)
         self.turns_played = 0  # turns played to their end
         self.turn_interval = config.turn_interval
+        start = config.start_minutes
+        self.clock_start = parse_time(content.map.start_time) if start is None else start
         self.walker = Walker(
             self.world,
             self.npcs,
@@ -101,6 +104,7 @@ class Simulation:
         self.storyteller: Storyteller = Storyteller(
             content, self.state, self.world, self.journal, say=self._story_line
         )
+        self.storyteller.phase = lambda: phase(self.clock_minutes)  # what trees see of time
         self.directives_help = describe_directives()
         self._acting = 0  # villagers carrying out their turn now: a save waits for none
         self._save_pending = False  # F5 came while someone acted: save when none does
@@ -145,6 +149,12 @@ class Simulation:
         self.emit(m.PauseChanged(bool(reasons), reasons))
 
     @property
+    def clock_minutes(self) -> int:
+        """The village clock: minutes since day 1 began, worked out from the turn (so a
+        save needs no clock of its own); see game.story.clock."""
+        return minutes_at_turn(self.clock_start, self.config.minutes_per_turn, self.turn)
+
+    @property
     def warnings(self) -> deque[str]:
         """The latest warnings (see :class:`Journal`), for tests."""
         return self.journal.warnings
@@ -170,6 +180,7 @@ class Simulation:
         self._place_everyone()
         self.storyteller.start()
         self.emit(m.PaceChanged(self.turn_interval))
+        self.emit(m.ClockChanged(self.clock_minutes))
         self.emit(m.PauseChanged(self.gate.paused, self.gate.reasons))
         self.emit(m.CallsAtOnce(self.concurrency, self.calls_at_once is not None))
 
@@ -294,6 +305,7 @@ class Simulation:
         """One turn: every NPC thinks (concurrently, bounded) and acts (in order)."""
         self.turn += 1
         self.emit(m.TurnStarted(self.turn))
+        self.emit(m.ClockChanged(self.clock_minutes))
         loop = asyncio.get_running_loop()
         thoughts: dict[str, asyncio.Future[tuple[Directive, ...]]] = {
             name: loop.create_future() for name in self.order
@@ -522,6 +534,7 @@ class Simulation:
             walking_to=state.destination,
             max_directives=MAX_DIRECTIVES,
             story=self.storyteller.prompt_lines(name),
+            clock=self.clock_minutes,
         )
 
     async def _act_turn(self, name: str, directives: tuple[Directive, ...]) -> None:
@@ -697,6 +710,7 @@ class Simulation:
         self._place_everyone()
         self.storyteller.start()
         self.emit(m.GameLoaded(self.turn, source))
+        self.emit(m.ClockChanged(self.clock_minutes))
         self.journal.usage_changed()
         self.emit(m.Notice(f"Loaded turn {self.turn} from {source}"))
 

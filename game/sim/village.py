@@ -49,6 +49,11 @@ class SimConfig:
     save_dir: Path | None = None  # where F5, --save-at and quitting save; None: no saving
     save_at: int | None = None  # save once this turn is played (scriptable saves)
     save_on_close: bool = False  # quitting saves (the window)
+    # The village clock (game.story.clock): each turn is this many minutes after the one
+    # before; the first is played at ``start_minutes`` after midnight (None: the map's
+    # start_time, --start-time overriding it).
+    minutes_per_turn: int = 10
+    start_minutes: int | None = None
 
     @classmethod
     def unpaced(cls, log_dir: Path, **kwargs: object) -> SimConfig:
@@ -122,6 +127,9 @@ class Village(Protocol):
 
     @property
     def storyteller(self) -> Storyteller: ...
+
+    @property
+    def clock_minutes(self) -> int: ...
 
     def opening_lines(self, npc: str) -> tuple[tuple[str, str], ...]:
         """What the story has said first when the player talks to ``npc``, (speaker, line)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
+from game.ui.night import darkened
 from game.world.grid import Facing
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class Actor:
     # never as a jump or a slide across the corner of a tile.
     to: tuple[int, int] | None = None
     queued: deque[tuple[tuple[int, int], Facing, float]] = field(default_factory=deque)
-    _shown: tuple[Facing, int] | None = field(default=None, repr=False, compare=False)
+    _shown: tuple[Facing, int, int] | None = field(default=None, repr=False, compare=False)
     _image: pygame.Surface | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -114,16 +115,18 @@ class Actor:
                 self.walk_clock = 0.0
                 self.resting = True
 
-    def frame(self) -> pygame.Surface:
+    def frame(self, night: int = 0) -> pygame.Surface:
+        """The walk frame to draw now, darkened to darkness step ``night`` (game.ui.night)."""
         index = 0
         if self.moving:
             index = 1 + int(self.walk_clock / WALK_FRAME_TIME) % 2
-        shown = (self.facing, index)
+        shown = (self.facing, index, night)
         if shown != self._shown or self._image is None:  # looked up again only on a change
             self._shown = shown
             # A copy, not the sheet's subsurface: blitting a subsurface locks the whole
             # sheet every time, which costs more than the copy once.
-            self._image = self.sprites.frame(self.facing.value, index).copy()
+            image = self.sprites.frame(self.facing.value, index)
+            self._image = darkened(image, night) if night else image.copy()
         return self._image
 
 
@@ -135,6 +138,7 @@ class Actors:
         self.font = font
         self.by_name: dict[str, Actor] = {}
         self._thinking_dot = self._make_dot()
+        self.night = 0  # the darkness step sprites are drawn at (names stay bright)
         self._layout_key: object = None  # what the last layout was made for
         self._layout: Layout = ([], Anchors())
 
@@ -183,7 +187,8 @@ class Actors:
         change them."""
         view = camera.view
         actors = tuple(self.by_name.values())
-        key = (camera.x, camera.y, tuple(view), actors, tuple(map(_looks, actors)))
+        looks = tuple(map(_looks, actors))
+        key = (camera.x, camera.y, tuple(view), self.night, actors, looks)
         if key != self._layout_key:
             self._layout_key = key
             self._layout = self._make_layout(camera)
@@ -208,7 +213,7 @@ class Actors:
         # One blits() call for the lot, in the same order: far less overhead per sprite.
         jobs: list[Blit] = []
         for actor, sx, sy in shown:
-            jobs.append((actor.frame(), (sx, sy)))
+            jobs.append((actor.frame(self.night), (sx, sy)))
             if actor.thinking:
                 jobs.append((dot, (sx + t - 12, sy - 4)))
             anchors[actor.name] = (sx + t // 2, sy + 2)

@@ -18,6 +18,7 @@ from pygame_gui.elements import UIWindow
 from game.heap import settle_after_startup, unsettle
 from game.sim import messages as m
 from game.stopping import as_flag
+from game.story.clock import darkness
 from game.ui.actors import Actors
 from game.ui.bubbles import (
     BORDER,
@@ -34,6 +35,7 @@ from game.ui.fonts import UIFont, unusual_characters
 from game.ui.glyphs import drawable
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
 from game.ui.map_render import MapLayer
+from game.ui.night import step_of
 from game.ui.overlays import Feed
 from game.ui.painter import Painter
 from game.ui.sprites import ASSETS_DIR, CharacterSprites, Palette, Tileset, parse_colour
@@ -221,6 +223,7 @@ class Game:
             m.EntityTurned: self._on_turned,
             m.Spoke: self._on_spoke,
             m.TurnStarted: self._on_turn_started,
+            m.ClockChanged: self._on_clock_changed,
             m.PauseChanged: self._on_pause_changed,
             m.PaceChanged: self._on_pace_changed,
             m.Thinking: self._on_thinking,
@@ -266,6 +269,20 @@ class Game:
 
     def _on_turn_started(self, event: m.TurnStarted) -> None:
         self.hud_state.turn = event.turn
+
+    def _on_clock_changed(self, event: m.ClockChanged) -> None:
+        self.hud_state.clock = event.minutes
+        self.night = step_of(darkness(event.minutes))
+
+    @property
+    def night(self) -> int:
+        """The darkness step the map and the villagers are drawn at (game.ui.night)."""
+        return self.map_layer.night
+
+    @night.setter
+    def night(self, step: int) -> None:
+        self.map_layer.set_night(step)
+        self.actors.night = step
 
     def _on_pause_changed(self, event: m.PauseChanged) -> None:
         self.hud_state.paused_reasons = event.reasons
@@ -443,7 +460,7 @@ class Game:
         gui = self._gui_rect()
         if gui is not None:
             always.append(gui)
-        base = (camera.x, camera.y, tuple(view), screen.get_size())
+        base = (camera.x, camera.y, tuple(view), screen.get_size(), self.night)
         covered = self._window_interiors()
         regions = self.painter.regions(screen, view, base, layers, always, covered)
         if regions:
@@ -582,6 +599,8 @@ def run_game(
         max_exchanges=max(1, args.max_exchanges),
         save_dir=save_folder(args),
         save_on_close=True,
+        minutes_per_turn=getattr(args, "minutes_per_turn", 10),
+        start_minutes=getattr(args, "start_time", None),  # None: the map's start_time
     )
     loaded = getattr(args, "loaded", None)  # (state, file name), from --load
     first = 0 if loaded is None else loaded[0].turn

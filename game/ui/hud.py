@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pygame
 
 from game.sim.pause import CONVERSATION, DIALOGUE, PLAYER
+from game.story.clock import day_number, hhmm
 from game.text import cut_to_width
 from game.ui.bubbles import wrap_text
 from game.words import names
@@ -25,6 +26,7 @@ class HudState:
     map_name: str
     brain: str
     turn: int = 0
+    clock: int | None = None  # the village clock, minutes since day 1 began (None: not told yet)
     paused_reasons: tuple[str, ...] = ()
     turn_interval: float = 1.5
     tokens: int = 0
@@ -62,7 +64,10 @@ class HudState:
             tokens += f" (~${self.cost_usd:.4f} est.)"
         if self.failures:
             tokens += f"   {self.failures} failed call{'s' if self.failures != 1 else ''}"
-        left = f"{self.map_name}   Turn {self.turn}   {status}"
+        left = f"{self.map_name}   Turn {self.turn}   "
+        if self.clock is not None:
+            left += f"Day {day_number(self.clock)} \u00b7 {hhmm(self.clock)}   "
+        left += status
         if not self.stopped:  # no turn comes any more: the pace means nothing
             left += f"   {self.turn_interval:g}s between turns"
         right = f"Brain: {self.brain}   {tokens}   F1 help"
