@@ -114,6 +114,17 @@ class ScriptedPlayer:
         self.sim.handle(m.GiveItem(conv, item))
         return [(e.speaker, e.text) for e in self.since(mark, m.DialogueMessage)]
 
+    async def say(self, conv: int, text: str, npc: str) -> str:
+        """Type ``text`` in the box and wait for ``npc``'s answer."""
+        mark = len(self.events)
+        self.sim.handle(m.PlayerSays(conv, text))
+        for _ in range(1000):
+            answers = [e for e in self.since(mark, m.DialogueMessage) if e.speaker == npc]
+            if answers:
+                return answers[0].text
+            await asyncio.sleep(0.005)
+        raise Stuck(f"{npc} never answered {text!r}")
+
     async def play_until(self, done, *, most: int, what: str) -> None:
         """Let turns go by (the player standing still) until ``done()``. A villager who
         comes up to talk is sent off at once (Escape), as a player in a hurry does."""

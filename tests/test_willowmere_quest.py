@@ -11,7 +11,9 @@ import asyncio
 
 import pytest
 from conftest import ROOT
+from llm_server import LLMServer, Reply
 from questplayer import ScriptedPlayer
+from simkit import is_conversation, loopback_brain, npc_of
 
 from game.brains.offline import OfflineBrain
 from game.content.loader import load_content
@@ -29,11 +31,11 @@ def willowmere():
     return load_content(ROOT / "maps" / "village.yaml", ROOT / "npcs")
 
 
-def village(content, tmp_path, seed: int = 3) -> tuple[Simulation, ScriptedPlayer]:
+def village(content, tmp_path, seed: int = 3, brain=None) -> tuple[Simulation, ScriptedPlayer]:
     events: list = []
     sim = Simulation(
         content,
-        OfflineBrain(seed=seed),
+        brain or OfflineBrain(seed=seed),
         SimConfig.unpaced(tmp_path / "logs", with_player=True),
         events.append,
     )
@@ -45,8 +47,9 @@ def said(lines: list[tuple[str, str]], who: str) -> str:
     return " ".join(text for speaker, text in lines if speaker == who)
 
 
-async def the_key(sim: Simulation, me: ScriptedPlayer) -> None:
-    """The first quest, to the key handed back to Agnes."""
+async def the_key(sim: Simulation, me: ScriptedPlayer, *, chat: bool = False) -> None:
+    """The first quest, to the key handed back to Agnes (``chat``: the player also asks
+    Pip something when it brings the jar, for the brain to answer)."""
     assert me.tracker() == ("Ask Agnes at the chapel what troubles her",)
     conv, lines = me.talk("Agnes")
     assert "lost the bell tower key" in said(lines, "Agnes")  # the quest's lines first
@@ -72,6 +75,8 @@ async def the_key(sim: Simulation, me: ScriptedPlayer) -> None:
 
     conv, lines = me.talk("Pip")
     assert "jar" not in said(lines, "Pip")  # nothing scripted: his own greeting
+    if chat:
+        assert await me.say(conv, "Look what I found!", "Pip")
     answer = me.give(conv, "jar")
     assert ("Player", "(gives Pip the empty jar)") in answer
     assert ("Pip", "A jar! Deal. Here's the key. Don't tell Mum!") in answer
@@ -90,9 +95,45 @@ async def the_key(sim: Simulation, me: ScriptedPlayer) -> None:
 
 def test_the_shipped_story_is_played_to_its_end_headless(willowmere, tmp_path) -> None:
     sim, me = village(willowmere, tmp_path)
+    play_to_the_end(sim, me)
 
+
+def test_the_story_is_finishable_with_a_model_brain(willowmere, tmp_path) -> None:
+    """The same walk-through with villagers on a model (the real openai client against
+    the loopback server): the story's steps are the world's, whatever the model says; and
+    the model is told the story as the villager knows it."""
+
+    def answer(request) -> Reply:
+        if is_conversation(request):
+            return Reply(content='say("Well now.")')
+        return Reply(content="wait()")
+
+    with LLMServer(answer) as server:
+        sim, me = village(willowmere, tmp_path, brain=loopback_brain(server.base_url))
+        play_to_the_end(sim, me, chat=True)
+        asked = server.requests
+    pip = [
+        r["messages"][-1]["content"]
+        for r in asked
+        if npc_of(r) == "Pip" and not is_conversation(r)
+    ]
+    # Turns run once the key is back with Agnes: Pip has the jar by then, not the key.
+    assert pip and all("You carry: empty jar." in text for text in pip)
+    assert not any("iron key" in text for text in pip)
+    agnes = [r["messages"][-1]["content"] for r in asked if npc_of(r) == "Agnes"]
+    assert any("You know that bell key found is true." in text for text in agnes)
+    chat = [r["messages"][-1]["content"] for r in asked if is_conversation(r)]
+    assert any(
+        "The player carries: empty jar." in text
+        and "The player is trying to: Give the jar to Pip (The Bell for the Lantern Festival)."
+        in text
+        for text in chat
+    ), chat
+
+
+def play_to_the_end(sim: Simulation, me: ScriptedPlayer, *, chat: bool = False) -> None:
     async def play() -> None:
-        await the_key(sim, me)
+        await the_key(sim, me, chat=chat)
         me.walk_to(BY_THE_BRIDGE)
         assert me.tracker() == ("Wait near the bridge for nightfall (after 9 in the evening)",)
         # Night comes; Hollis's tree walks him to the bridge with his lantern and sets the
