@@ -122,6 +122,16 @@ def test_the_story_is_finishable_with_a_model_brain(willowmere, tmp_path) -> Non
     assert not any("iron key" in text for text in pip)
     agnes = [r["messages"][-1]["content"] for r in asked if npc_of(r) == "Agnes"]
     assert any("You know that bell key found is true." in text for text in agnes)
+    # Hollis's tree has his nights while he carries the crank: his brain is asked by day,
+    # and at night only once the crank is given away.
+    hollis = [
+        r["messages"][-1]["content"]
+        for r in asked
+        if npc_of(r) == "Hollis" and not is_conversation(r)
+    ]
+    assert any(", day." in text.split("\n", 1)[0] for text in hollis)
+    at_night = [text for text in hollis if ", night." in text.split("\n", 1)[0]]
+    assert at_night and not any("You carry: sluice crank." in text for text in at_night)
     chat = [r["messages"][-1]["content"] for r in asked if is_conversation(r)]
     assert any(
         "The player carries: empty jar." in text
@@ -153,6 +163,8 @@ def play_to_the_end(sim: Simulation, me: ScriptedPlayer, *, chat: bool = False) 
         assert "It's only me, Hollis" in said(lines, "Hollis")
         me.close(conv)
         assert me.carries() == {"honey_cake": 1, "sluice_crank": 1}
+        night = sim.turn  # two turns more: his crank given away, his brain has his night
+        await me.play_until(lambda: sim.turn >= night + 2, most=3, what="two turns")
 
         conv, lines = me.talk("Bram")  # asleep at the smithy: his tree, by night
         assert "Hollis's crank, bent again?" in said(lines, "Bram")
