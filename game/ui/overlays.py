@@ -18,6 +18,7 @@ FAINT = (128, 104, 90)
 KEYS: tuple[tuple[str, str], ...] = (
     ("Arrows / WASD", "walk (hold to keep walking)"),
     ("Enter", "talk to the villager next to you"),
+    ("E", "pick up the item you stand on or face"),
     ("Escape", "close the feed, the dialogue or a card; then quit"),
     ("Space", "pause or resume the turns"),
     ("+ / -", "faster or slower turns"),

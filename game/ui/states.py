@@ -182,6 +182,8 @@ class PlayingState(State):
             game.tap = facing
         elif key in (pygame.K_RETURN, pygame.K_KP_ENTER):
             game.send(m.TalkToNeighbour(game.seen_neighbour()))
+        elif key == pygame.K_e:
+            game.send(m.PickUp())
         elif key == pygame.K_SPACE:
             game.send(m.TogglePause())
         elif key in FASTER_KEYS:
