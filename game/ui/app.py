@@ -46,6 +46,7 @@ from game.ui.states import (
     StoppedState,
     apply_transition,
 )
+from game.ui.tracker import QuestTracker
 from game.world import PLAYER_NAME, Facing, Grid, chebyshev, manhattan
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ class Game:
         self.ground_items: tuple[m.GroundItem, ...] = ()
         self.story = m.StoryShown((), (), ())
         self.items = GroundItems(self.tile, self.actors.make_label)
+        self.tracker = QuestTracker(self.small_font)
         self._actor_jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
         self._actor_rects: list[pygame.Rect] = []
         self._hud_drawn_on: pygame.Surface | None = None  # the screen the bar was drawn on
@@ -358,6 +360,7 @@ class Game:
 
     def _on_story_shown(self, event: m.StoryShown) -> None:
         self.story = event
+        self.tracker.show(event.tracker)
 
     # ---- update and draw ----------------------------------------------------------
 
@@ -440,6 +443,7 @@ class Game:
         others = [*self._item_labels(), *self.bubbles.jobs(anchors, bubble_room)]
         others += self.feed.jobs(view)
         others += self.notices.jobs(view)
+        others += self._tracker_jobs()
         for state in self.states:
             others += state.jobs(self)
         other_rects = [pygame.Rect(pos, surface.get_size()) for surface, pos in others]
@@ -483,6 +487,14 @@ class Game:
         if player is None or not self.ground_items or not isinstance(self.states[-1], PlayingState):
             return []
         return self.items.labels(self.camera, player.tile, player.facing)
+
+    def _tracker_jobs(self) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """The quest tracker, top right: left of the feed while it shows, and not at all
+        where the dialogue box would cover it."""
+        view = self.view
+        feed_left = view.right - self.feed.width - 8 if self.feed.visible else None
+        window = self.dialogue.window
+        return self.tracker.jobs(view, feed_left, window.rect if window is not None else None)
 
     def _open_dialogue(self, npc: str, conversation_id: int | None) -> None:
         """Open the box on the side of the view away from the player and ``npc``, moving the
