@@ -24,6 +24,7 @@ from game.ui.overlays import (
     quit_card,
     stopped_card,
 )
+from game.ui.story_cards import ListCard, inventory_card, journal_card
 from game.world import PLAYER_NAME, Facing
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Host(Protocol):
     show_meter: bool
     save_dir: Path | None
     font: UIFont
+    small_font: UIFont
     title_font: UIFont
     view: pygame.Rect
     camera: Camera
@@ -55,6 +57,7 @@ class Host(Protocol):
     feed: Feed
     notices: Notices
     hud_state: HudState
+    story: m.StoryShown  # what the player carries and its quests, as last told
 
     @property
     def talking(self) -> tuple[str, ...] | None: ...
@@ -184,6 +187,10 @@ class PlayingState(State):
             game.send(m.TalkToNeighbour(game.seen_neighbour()))
         elif key == pygame.K_e:
             game.send(m.PickUp())
+        elif key == pygame.K_i:
+            return Push(InventoryState())
+        elif key == pygame.K_j:
+            return Push(JournalState())
         elif key == pygame.K_SPACE:
             game.send(m.TogglePause())
         elif key in FASTER_KEYS:
@@ -370,3 +377,102 @@ class DialogueState(State):
             game.tap = None
             return Pop()
         return None
+
+
+# ---- the story's cards: I and J ---------------------------------
+
+CARD_SCROLL = 40  # pixels Up / Down or a notch of the mouse wheel scroll a card
+SCROLL_KEYS = {pygame.K_UP: -CARD_SCROLL, pygame.K_DOWN: CARD_SCROLL}
+
+
+class _StoryCardState(State):
+    """A card over the game listing part of the story, made again when the story
+    changes while it is up (a villager hands the player something), keeping its place.
+    Up / Down, PageUp / PageDown and the mouse wheel scroll a long one."""
+
+    close_keys: frozenset[int] = frozenset({pygame.K_ESCAPE})
+
+    def __init__(self) -> None:
+        self.card: ListCard | None = None
+        self._made_for: tuple[object, ...] | None = None
+        self._shade: pygame.Surface | None = None
+
+    def _make(self, game: Host) -> ListCard:
+        raise NotImplementedError
+
+    def list_card(self, game: Host) -> ListCard:
+        key = (game.story, tuple(game.view))
+        if self.card is None or key != self._made_for:
+            old = self.card
+            self.card = self._make(game)
+            self._made_for = key
+            if old is not None:  # the same place in the list as before
+                self.card.scroll_by(old.scroll)
+                if old.selected is not None and self.card.selected is not None:
+                    self.card.selected = min(old.selected, len(self.card.entries) - 1)
+        return self.card
+
+    def place(self, game: Host, card: pygame.Surface) -> pygame.Rect:
+        return card.get_rect(center=game.view.center)
+
+    def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        surface = self.list_card(game).surface()
+        if self._shade is None or self._shade.get_size() != game.view.size:
+            self._shade = pygame.Surface(game.view.size, pygame.SRCALPHA)
+            self._shade.fill((20, 16, 24, 110))
+        return [(self._shade, game.view.topleft), (surface, self.place(game, surface).topleft)]
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
+        card = self.list_card(game)
+        if event.type == pygame.MOUSEWHEEL:
+            card.scroll_by(-event.y * CARD_SCROLL)  # up (positive): towards the top
+            return None
+        if event.type != pygame.KEYDOWN:
+            return None
+        key = event.key
+        if key in self.close_keys:
+            return Pop()
+        if key in SCROLL_KEYS:
+            card.scroll_by(SCROLL_KEYS[key])
+        elif key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN):
+            card.scroll_by(-card.page() if key == pygame.K_PAGEUP else card.page())
+        elif key == pygame.K_HOME:
+            card.scroll_by(-card.scroll)
+        elif key == pygame.K_END:
+            card.scroll_by(card.list_h)
+        return None
+
+
+class InventoryState(_StoryCardState):
+    """I: what the player carries. I or Escape closes it; J goes to the journal."""
+
+    close_keys = frozenset({pygame.K_i, pygame.K_ESCAPE})
+
+    def _make(self, game: Host) -> ListCard:
+        return inventory_card(
+            game.title_font, game.font, game.small_font, game.story.inventory, game.view
+        )
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_j:
+            return Pop(forward=event)
+        return super().handle(game, event)
+
+
+class JournalState(_StoryCardState):
+    """J: the quests, what is done and what is open. J or Escape closes it; I goes to
+    what the player carries."""
+
+    close_keys = frozenset({pygame.K_j, pygame.K_ESCAPE})
+
+    def _make(self, game: Host) -> ListCard:
+        return journal_card(
+            game.title_font, game.font, game.small_font, game.story.quests, game.view
+        )
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_i:
+            return Pop(forward=event)
+        return super().handle(game, event)
