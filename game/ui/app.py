@@ -451,6 +451,8 @@ class Game:
         jobs = item_jobs + actor_jobs + others
         rects = item_rects + self._actor_rects + other_rects
         top = self.meter.jobs((8, BAR_HEIGHT + 8)) if self.show_meter else []
+        for state in self.states:
+            top += state.over_gui(self)
         always = [pygame.Rect(pos, surface.get_size()) for surface, pos in top]
         gui = self._gui_rect()
         if gui is not None:

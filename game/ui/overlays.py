@@ -21,6 +21,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("E", "pick up the item you stand on or face"),
     ("I", "what you carry"),
     ("J", "the journal: your quests and what is done"),
+    ("F2", "in a talk: give the villager something you carry"),
     ("Escape", "close the feed, the dialogue or a card; then quit"),
     ("Space", "pause or resume the turns"),
     ("+ / -", "faster or slower turns"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import pygame
+import pygame_gui
 
 from game.sim import messages as m
 from game.sim.saves import newest_save
@@ -24,7 +25,7 @@ from game.ui.overlays import (
     quit_card,
     stopped_card,
 )
-from game.ui.story_cards import ListCard, inventory_card, journal_card
+from game.ui.story_cards import ListCard, give_card, inventory_card, journal_card
 from game.world import PLAYER_NAME, Facing
 
 if TYPE_CHECKING:
@@ -148,6 +149,10 @@ class State:
 
     def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         """What the state draws over the map, as blits in order."""
+        return []
+
+    def over_gui(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """What the state draws over the GUI too (the dialogue box), as blits in order."""
         return []
 
 
@@ -367,6 +372,8 @@ class DialogueState(State):
             game.feed.add(game.hud_state.turn, PLAYER_NAME, shown)  # both sides of it
             if conversation_id is not None:
                 game.send(m.PlayerSays(conversation_id, action.text))
+        elif isinstance(action, dlg.OpenGive) and conversation_id is not None:
+            return Push(GiveState(conversation_id, game.dialogue.npc_name))
         elif isinstance(action, dlg.CloseDialogue):
             game.send(m.CloseDialogue(conversation_id))
             if game.dialogue.is_open:
@@ -379,10 +386,14 @@ class DialogueState(State):
         return None
 
 
-# ---- the story's cards: I and J ---------------------------------
+# ---- the story's cards: I, J, and the list to give from ---------------------------------
 
 CARD_SCROLL = 40  # pixels Up / Down or a notch of the mouse wheel scroll a card
 SCROLL_KEYS = {pygame.K_UP: -CARD_SCROLL, pygame.K_DOWN: CARD_SCROLL}
+NUMBER_KEYS = {
+    **{getattr(pygame, f"K_{n}"): n for n in range(1, 10)},
+    **{getattr(pygame, f"K_KP{n}"): n for n in range(1, 10)},
+}
 
 
 class _StoryCardState(State):
@@ -475,4 +486,86 @@ class JournalState(_StoryCardState):
     def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if event.type == pygame.KEYDOWN and event.key == pygame.K_i:
             return Pop(forward=event)
+        return super().handle(game, event)
+
+
+class GiveState(_StoryCardState):
+    """F2 (or the Give button) in a talk: the list of what the player carries over the
+    dialogue box, to hand one to the villager. A number key gives that one; Up / Down
+    choose and Enter gives; a click gives the one clicked. Escape, F2 or a click beside
+    the list goes back to the talk. The villager's answer comes as the talk's next line.
+
+    The entry line lets go of the keyboard while the list is up, so the number typed to
+    choose is not typed into the line as well.
+    """
+
+    close_keys = frozenset({pygame.K_ESCAPE, pygame.K_F2})
+
+    def __init__(self, conversation_id: int, npc: str) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.npc = npc
+
+    def _make(self, game: Host) -> ListCard:
+        window = game.dialogue.window
+        return give_card(
+            game.title_font,
+            game.font,
+            game.small_font,
+            self.npc,
+            game.story.inventory,
+            game.view,
+            window.rect if window is not None else None,
+        )
+
+    def enter(self, game: Host) -> None:
+        game.dialogue.release_keys()
+
+    def leave(self, game: Host) -> None:
+        game.dialogue.focus()
+
+    def place(self, game: Host, card: pygame.Surface) -> pygame.Rect:
+        """Over the dialogue box, whose talk it belongs to; in the view in any case."""
+        window = game.dialogue.window
+        centre = window.rect.center if window is not None else game.view.center
+        return card.get_rect(center=centre).clamp(game.view)
+
+    def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        return []  # drawn over the box instead
+
+    def over_gui(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        surface = self.list_card(game).surface()
+        return [(surface, self.place(game, surface).topleft)]
+
+    def give(self, game: Host, index: int) -> Transition:
+        """Hand the villager the ``index``-th thing carried, and go back to the talk."""
+        inventory = game.story.inventory
+        if not 0 <= index < len(inventory):
+            return None
+        if game.dialogue.conversation_id == self.conversation_id and game.dialogue.can_give:
+            game.send(m.GiveItem(self.conversation_id, inventory[index].item))
+        return Pop()
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if event.type == pygame_gui.UI_WINDOW_CLOSE:  # the box's x: the talk ends
+            return Pop(forward=event)
+        card = self.list_card(game)
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            surface = card.surface()
+            rect = self.place(game, surface)
+            if not rect.collidepoint(event.pos):
+                return Pop()
+            index = card.entry_at((event.pos[0] - rect.x, event.pos[1] - rect.y))
+            return self.give(game, index) if index is not None else None
+        if event.type == pygame.KEYDOWN and card.selected is not None:
+            key = event.key
+            if key in NUMBER_KEYS:
+                return self.give(game, NUMBER_KEYS[key] - 1)
+            if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                return self.give(game, card.selected)
+            if key in (pygame.K_UP, pygame.K_DOWN):
+                step = -1 if key == pygame.K_UP else 1
+                card.selected = (card.selected + step) % len(card.entries)
+                card.show(card.selected)
+                return None
         return super().handle(game, event)
