@@ -40,9 +40,9 @@ class QuestTracker:
         """The rows the box shows for the lines it has, each cut to ``width``."""
         room = width - 2 * PAD - 12  # the bullet's room
         shown = [cut_to_width(drawable(line), room, self.font) for line in self.lines]
-        if len(shown) > MAX_LINES:
-            extra = len(shown) - (MAX_LINES - 1)
-            shown = shown[: MAX_LINES - 1] + [f"+{extra} more (J)"]
+        if len(shown) > MAX_LINES:  # the last row says how many more the journal has
+            kept = MAX_LINES - 1
+            shown = [*shown[:kept], f"+{len(shown) - kept} more (J)"]
         return shown
 
     def _render(self, width: int) -> pygame.Surface:
