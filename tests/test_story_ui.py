@@ -374,7 +374,7 @@ def test_f2_in_a_talk_gives_the_item_chosen_to_that_talk(h) -> None:
     where = give.place(game, give.card.surface())
     assert where.colliderect(game.dialogue.window.rect)
     assert colour_count(where, COIN_RGB) > 10
-    h.key(pygame.K_2)
+    press(h, pygame.K_2, "2")  # as a keyboard sends it: the key, the 2 it types, let go
     assert h.until(lambda: m.GiveItem(talk, "letter") in h.heard)
     assert game.states[-1] is state
     assert h.until(

@@ -496,7 +496,8 @@ class GiveState(_StoryCardState):
     the list goes back to the talk. The villager's answer comes as the talk's next line.
 
     The entry line lets go of the keyboard while the list is up, so the number typed to
-    choose is not typed into the line as well.
+    choose is not typed into the line as well; it gets it back once that key is let go
+    (the letter a key types comes after the key is pressed).
     """
 
     close_keys = frozenset({pygame.K_ESCAPE, pygame.K_F2})
@@ -505,6 +506,7 @@ class GiveState(_StoryCardState):
         super().__init__()
         self.conversation_id = conversation_id
         self.npc = npc
+        self.given_by: int | None = None  # the number key that gave, until it is let go
 
     def _make(self, game: Host) -> ListCard:
         window = game.dialogue.window
@@ -534,21 +536,33 @@ class GiveState(_StoryCardState):
         return []  # drawn over the box instead
 
     def over_gui(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        if self.given_by is not None:
+            return []
         surface = self.list_card(game).surface()
         return [(surface, self.place(game, surface).topleft)]
 
-    def give(self, game: Host, index: int) -> Transition:
-        """Hand the villager the ``index``-th thing carried, and go back to the talk."""
+    def give(self, game: Host, index: int, key: int | None = None) -> Transition:
+        """Hand the villager the ``index``-th thing carried, and go back to the talk: at
+        once, or (given by ``key``, which types a letter) once the key is let go."""
         inventory = game.story.inventory
         if not 0 <= index < len(inventory):
             return None
         if game.dialogue.conversation_id == self.conversation_id and game.dialogue.can_give:
             game.send(m.GiveItem(self.conversation_id, inventory[index].item))
+        if key is not None:
+            self.given_by = key
+            return None
         return Pop()
 
     def handle(self, game: Host, event: pygame.event.Event) -> Transition:
         if event.type == pygame_gui.UI_WINDOW_CLOSE:  # the box's x: the talk ends
             return Pop(forward=event)
+        if self.given_by is not None:  # given: the list is gone, the key not yet let go
+            if event.type == pygame.KEYUP and event.key == self.given_by:
+                return Pop()
+            if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN):  # typing on
+                return Pop(forward=event)
+            return None
         card = self.list_card(game)
         if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             surface = card.surface()
@@ -560,7 +574,7 @@ class GiveState(_StoryCardState):
         if event.type == pygame.KEYDOWN and card.selected is not None:
             key = event.key
             if key in NUMBER_KEYS:
-                return self.give(game, NUMBER_KEYS[key] - 1)
+                return self.give(game, NUMBER_KEYS[key] - 1, key)
             if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 return self.give(game, card.selected)
             if key in (pygame.K_UP, pygame.K_DOWN):
