@@ -411,6 +411,7 @@ def test_the_give_button_and_a_click_on_the_list_give(h) -> None:
     game = h.game
     open_talk(h)
     talk = game.dialogue.conversation_id
+    h.type("here")
     click(h, game.dialogue.give.rect.center)
     give = game.states[-1]
     assert isinstance(give, GiveState)
@@ -420,10 +421,44 @@ def test_the_give_button_and_a_click_on_the_list_give(h) -> None:
     click(h, (where.centerx, top))
     assert h.until(lambda: m.GiveItem(talk, "letter") in h.heard)
     assert isinstance(game.states[-1], DialogueState)
+    h.type(" you go")  # the line has the keyboard again, its cursor where it was
+    assert game.dialogue.entry.get_text() == "here you go"
     click(h, game.dialogue.give.rect.center)
     assert isinstance(game.states[-1], GiveState)
     click(h, (game.view.left + 5, game.view.top + 5))  # beside the list: back to the talk
     assert isinstance(game.states[-1], DialogueState)
+
+
+def test_a_click_on_the_list_is_not_a_click_on_the_box_under_it(h) -> None:
+    game = h.game
+    open_talk(h)
+    for i in range(8):  # messages fill the box, under where the list will be
+        game.dialogue.add_message("Ada", f"Line {i} of a long story about the pond.", False)
+    h.frames(3)
+    h.key(pygame.K_F2)
+    give = game.states[-1]
+    card = give.card
+    where = give.place(game, card.surface())
+    title = (where.centerx, where.y + 20)  # on the list, but on no item of it
+    assert any(b.rect.collidepoint(title) for b in game.dialogue.messages if b.visible)
+    click(h, title)
+    assert game.states[-1] is give  # nothing given, nothing closed
+    focused = game.manager.get_focus_set() or set()
+    assert not any(e in focused for e in game.dialogue.messages)
+    h.key(pygame.K_ESCAPE)
+    h.type("still typing")
+    assert game.dialogue.entry.get_text() == "still typing"
+
+
+def test_shift_and_a_number_in_the_list_gives_nothing(h) -> None:
+    game = h.game
+    open_talk(h)
+    h.key(pygame.K_F2)
+    pygame.event.post(
+        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_1, mod=pygame.KMOD_LSHIFT, unicode="!")
+    )
+    h.frames(3)
+    assert isinstance(game.states[-1], GiveState) and not h.heard
 
 
 def test_giving_with_nothing_carried_says_so(tmp_path) -> None:

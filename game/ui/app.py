@@ -182,7 +182,8 @@ class Game:
             return
         if event.type in REPAINT_EVENTS:  # the window may have lost what it showed
             self.invalidate()
-        self.manager.process_events(event)
+        if not self.states[-1].shields_gui(event):
+            self.manager.process_events(event)
         transition = self.states[-1].handle(self, event)
         apply_transition(self, transition)
 

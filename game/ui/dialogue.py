@@ -320,7 +320,7 @@ class DialogueBox:
         # While open: the part of the view the box leaves to the talk (bubbles stay in it).
         self.free_area: pygame.Rect | None = None
         self._fonts_loaded: set[str] = set()  # pygame-gui fonts loaded beyond the theme's
-        self._cursor: int | None = None  # where the line's cursor was when it let go
+        self._cursor: int | None = None  # where the line's cursor was when it last had keys
 
     @property
     def is_open(self) -> bool:
@@ -411,30 +411,33 @@ class DialogueBox:
         self.window = window
         self.free_area = placement.free
         self._content_h = 0
+        self._cursor = None
         if conversation_id is None:  # nobody to give to until the villager turns to the player
             self.give.disable()
         self.focus()
         return placement
 
     def focus(self) -> None:
-        """Give the keyboard to the entry line (back where its cursor was, if it was
-        taken by :meth:`release_keys`)."""
+        """Give the keyboard to the entry line, its cursor back where it was when the
+        line last had the keyboard (pygame-gui puts it at the start of a line that loses
+        it: a click on the Give button, a card over the box)."""
         entry = self.entry
-        if entry is not None and entry.is_enabled:
+        if entry is not None and entry.is_enabled and not entry.is_focused:
             self.manager.set_focus_set(entry)
             if self._cursor is not None:
                 entry.edit_position = min(self._cursor, len(entry.get_text()))
                 entry.cursor_has_moved_recently = True
-        self._cursor = None
 
     def release_keys(self) -> None:
         """Take the keyboard from the entry line (a card over the box wants the keys;
-        :meth:`focus` gives it back). pygame-gui puts the cursor of a line that loses the
-        keyboard at its start: where it was is kept, for :meth:`focus`."""
+        :meth:`focus` gives it back)."""
+        self._note_cursor()
+        self.manager.set_focus_set(None)
+
+    def _note_cursor(self) -> None:
         entry = self.entry
         if entry is not None and entry.is_focused:
             self._cursor = entry.edit_position
-        self.manager.set_focus_set(None)
 
     @property
     def can_give(self) -> bool:
@@ -645,6 +648,7 @@ class DialogueBox:
         """Turn one pygame event (already given to the manager) into what the player did."""
         if self.window is None:
             return None
+        self._note_cursor()
         element: object = getattr(event, "ui_element", None)
         if event.type == pygame_gui.UI_WINDOW_CLOSE:
             if element is not self.window:

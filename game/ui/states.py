@@ -155,6 +155,11 @@ class State:
         """What the state draws over the GUI too (the dialogue box), as blits in order."""
         return []
 
+    def shields_gui(self, event: pygame.event.Event) -> bool:
+        """Whether ``event`` is the state's alone, not the GUI's (a click on a card drawn
+        over the dialogue box is not a click on what is under it)."""
+        return False
+
 
 def _global_key(game: Host, event: pygame.event.Event) -> bool:
     """Keys that work whatever is open: F3 (frame meter)."""
@@ -390,6 +395,10 @@ class DialogueState(State):
 
 CARD_SCROLL = 40  # pixels Up / Down or a notch of the mouse wheel scroll a card
 SCROLL_KEYS = {pygame.K_UP: -CARD_SCROLL, pygame.K_DOWN: CARD_SCROLL}
+MOUSE_EVENTS = frozenset(
+    {pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEWHEEL}
+)
+MODIFIERS = pygame.KMOD_SHIFT | pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META
 NUMBER_KEYS = {
     **{getattr(pygame, f"K_{n}"): n for n in range(1, 10)},
     **{getattr(pygame, f"K_KP{n}"): n for n in range(1, 10)},
@@ -535,6 +544,9 @@ class GiveState(_StoryCardState):
     def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         return []  # drawn over the box instead
 
+    def shields_gui(self, event: pygame.event.Event) -> bool:
+        return event.type in MOUSE_EVENTS and self.given_by is None
+
     def over_gui(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         if self.given_by is not None:
             return []
@@ -573,7 +585,7 @@ class GiveState(_StoryCardState):
             return self.give(game, index) if index is not None else None
         if event.type == pygame.KEYDOWN and card.selected is not None:
             key = event.key
-            if key in NUMBER_KEYS:
+            if key in NUMBER_KEYS and not event.mod & MODIFIERS:  # shift+1 is "!", not 1
                 return self.give(game, NUMBER_KEYS[key] - 1, key)
             if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 return self.give(game, card.selected)
