@@ -2,11 +2,12 @@
 
 1280 x 720; the real village plus 50 more villagers; 20 speech bubbles kept alive (each
 speaker speaks again, through the event queue, when its bubble is gone); the dialogue
-box open with 100 messages; at 23:00, full night, so the map and villagers are drawn
-darkened, with lit rooms and doorways (game.ui.night). The simulation runs on the real
-worker thread, either idle or turning against the loopback model server. Frames are
-paced at 60 per second like the game's loop, and each sample is ``Game.frame`` (input,
-events, update, draw) without ``display.flip``.
+box open with 100 messages; 8 items lying in sight and the quest tracker showing; at
+23:00, full night, so the map, the items and the villagers are drawn darkened, with lit
+rooms and doorways (game.ui.night). The simulation runs on the real worker thread, either
+idle or turning against the loopback model server. Frames are paced at 60 per second like
+the game's loop, and each sample is ``Game.frame`` (input, events, update, draw) without
+``display.flip``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SIZE = (1280, 720)
 EXTRA_VILLAGERS = 50
 BUBBLES = 20
 MESSAGES = 100
+ITEMS = 8  # lying on the map in sight
 FRAME = 1 / 60
 WALK_STEP_TIME = 0.25  # seconds the walking player takes a tile, as a held arrow key
 NIGHT = 23 * 60  # the village clock the scene is shown at: full night, every light lit
@@ -82,6 +84,7 @@ class BusyScene:
         self.speakers = self._nearest_villagers(BUBBLES)
         self._steps = 0
         self._open_dialogue(content.npcs[0].name)
+        self._tell_story()
         # Bubbles start a few frames apart, so they age and fade at different times.
         for i, speaker in enumerate(self.speakers):
             self.worker.events.put(m.Spoke(speaker, LINES[i % len(LINES)], 1))
@@ -102,6 +105,29 @@ class BusyScene:
             from_player = i % 2 == 1
             text = "And then what happened?" if from_player else LINES[i % len(LINES)]
             game.dialogue.add_message(PLAYER_NAME if from_player else npc, text, from_player)
+
+    def _tell_story(self) -> None:
+        """Items lying round the player (bobbing, glinting) and the quest tracker on show."""
+        px, py = self.game.actors.by_name[PLAYER_NAME].tile
+        grid = self.game.grid
+        spots = [
+            (px + dx, py + dy)
+            for dy in range(-4, 5)
+            for dx in range(-6, 7)
+            if (dx or dy) and grid.walkable((px + dx, py + dy))
+        ]
+        colours = ("#8a8f98", "#e0a040", "#3cb4e6", "#f2e6c8", "#b5543c", "#9ad0a0")
+        items = tuple(
+            m.GroundItem(pos, f"item_{i}", f"thing {i}", colours[i % len(colours)])
+            for i, pos in enumerate(spots[:: max(1, len(spots) // ITEMS)][:ITEMS])
+        )
+        tracker = (
+            "Ask Agnes about the bell",
+            "Find the old iron key",
+            "Meet the man on the old bridge at midnight",
+        )
+        self.worker.events.put(m.ItemsOnGround(items))
+        self.worker.events.put(m.StoryShown((), tracker, ()))
 
     def _keep_talking(self) -> None:
         """A speaker whose bubble has gone says something again (applied next frame)."""

@@ -34,6 +34,7 @@ from game.ui.dialogue import DialogueBox, GameUIManager, TalkArea
 from game.ui.fonts import UIFont, unusual_characters
 from game.ui.glyphs import drawable
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
+from game.ui.items import GroundItems
 from game.ui.map_render import MapLayer
 from game.ui.night import step_of
 from game.ui.overlays import Feed
@@ -47,6 +48,7 @@ from game.ui.states import (
     StoppedState,
     apply_transition,
 )
+from game.ui.tracker import QuestTracker
 from game.world import PLAYER_NAME, Facing, Grid, chebyshev, manhattan
 
 if TYPE_CHECKING:
@@ -142,6 +144,8 @@ class Game:
         # and where its quests stand.
         self.ground_items: tuple[m.GroundItem, ...] = ()
         self.story = m.StoryShown((), (), ())
+        self.items = GroundItems(self.tile, self.actors.make_label)
+        self.tracker = QuestTracker(self.small_font)
         self._actor_jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
         self._actor_rects: list[pygame.Rect] = []
         self._hud_drawn_on: pygame.Surface | None = None  # the screen the bar was drawn on
@@ -180,7 +184,8 @@ class Game:
             return
         if event.type in REPAINT_EVENTS:  # the window may have lost what it showed
             self.invalidate()
-        self.manager.process_events(event)
+        if not self.states[-1].shields_gui(event):
+            self.manager.process_events(event)
         transition = self.states[-1].handle(self, event)
         apply_transition(self, transition)
 
@@ -369,9 +374,11 @@ class Game:
 
     def _on_items_on_ground(self, event: m.ItemsOnGround) -> None:
         self.ground_items = event.items
+        self.items.set(event.items)
 
     def _on_story_shown(self, event: m.StoryShown) -> None:
         self.story = event
+        self.tracker.show(event.tracker)
 
     # ---- update and draw ----------------------------------------------------------
 
@@ -379,6 +386,7 @@ class Game:
         if isinstance(self.states[-1], PlayingState):
             self._walk_player()
         self.actors.update(dt)
+        self.items.update(dt)
         self.bubbles.update(dt)
         self.notices.update(dt)
         if self.show_meter:  # it renders its text: not worth doing unseen
@@ -446,16 +454,23 @@ class Game:
         if actor_jobs is not self._actor_jobs:
             self._actor_jobs = actor_jobs
             self._actor_rects = [pygame.Rect(pos, s.get_size()) for s, pos in actor_jobs]
+        item_jobs, item_rects = self.items.layer(camera)  # under everyone; the same lists too
         # While the dialogue box is open, bubbles keep to the part of the view it leaves free.
         bubble_room = self.dialogue.free_area or view
-        others = self.bubbles.jobs(anchors, bubble_room) + self.feed.jobs(view)
+        # (A new list: the item labels' is the same from frame to frame.)
+        others = [*self._item_labels(), *self.bubbles.jobs(anchors, bubble_room)]
+        others += self.feed.jobs(view)
         others += self.notices.jobs(view)
+        others += self._tracker_jobs()
         for state in self.states:
             others += state.jobs(self)
         other_rects = [pygame.Rect(pos, surface.get_size()) for surface, pos in others]
-        layers = [(actor_jobs, self._actor_rects), (others, other_rects)]
-        jobs, rects = actor_jobs + others, self._actor_rects + other_rects
+        layers = [(item_jobs, item_rects), (actor_jobs, self._actor_rects), (others, other_rects)]
+        jobs = item_jobs + actor_jobs + others
+        rects = item_rects + self._actor_rects + other_rects
         top = self.meter.jobs((8, BAR_HEIGHT + 8)) if self.show_meter else []
+        for state in self.states:
+            top += state.over_gui(self)
         always = [pygame.Rect(pos, surface.get_size()) for surface, pos in top]
         gui = self._gui_rect()
         if gui is not None:
@@ -485,6 +500,21 @@ class Game:
         self.manager.draw_ui(screen)
         if top:
             screen.blits(top, doreturn=False)
+
+    def _item_labels(self) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """The names of the items beside the player, while it walks about (E picks one up)."""
+        player = self.actors.get(PLAYER_NAME)
+        if player is None or not self.ground_items or not isinstance(self.states[-1], PlayingState):
+            return []
+        return self.items.labels(self.camera, player.tile, player.facing)
+
+    def _tracker_jobs(self) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """The quest tracker, top right: left of the feed while it shows, and not at all
+        where the dialogue box would cover it."""
+        view = self.view
+        feed_left = view.right - self.feed.width - 8 if self.feed.visible else None
+        window = self.dialogue.window
+        return self.tracker.jobs(view, feed_left, window.rect if window is not None else None)
 
     def _open_dialogue(self, npc: str, conversation_id: int | None) -> None:
         """Open the box on the side of the view away from the player and ``npc``, moving the

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import pygame
 import pygame_gui
 from pygame_gui.core import ObjectID
-from pygame_gui.elements import UILabel, UIScrollingContainer, UITextBox, UITextEntryLine, UIWindow
+from pygame_gui.elements import (
+    UIButton,
+    UILabel,
+    UIScrollingContainer,
+    UITextBox,
+    UITextEntryLine,
+    UIWindow,
+)
 
 from game.text import ELLIPSIS, cut, for_screen
 from game.ui.camera import Slack
@@ -41,6 +48,9 @@ ENDED_PLACEHOLDER = "The conversation is over - Esc to close"
 WAITING_PLACEHOLDER = "Waiting for them to finish - Esc to leave"
 NEAR_LIMIT = 40  # characters left from which the hint counts them down
 LINE_SCROLL = 40  # pixels Up / Down scroll the messages by (about a line and a half)
+GIVE_KEY = pygame.K_F2  # in the box, hand the villager an item (letters are for typing)
+GIVE_LABEL = "Give item (F2)"  # the button at the end of the hint line says the key
+GIVE_W = 112
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,12 @@ class CloseDialogue:
     """The player closed the box (the title bar's x, or Escape)."""
 
 
-DialogueAction = SendText | CloseDialogue
+@dataclass(frozen=True)
+class OpenGive:
+    """The player asked to hand the villager an item (F2, or the Give button)."""
+
+
+DialogueAction = SendText | CloseDialogue | OpenGive
 
 
 @dataclass(frozen=True)
@@ -300,10 +315,12 @@ class DialogueBox:
         self.entry: UITextEntryLine | None = None
         self.thinking: UILabel | None = None
         self.hint: UILabel | None = None  # in the thinking line's place while it is hidden
+        self.give: UIButton | None = None  # at the end of that line: hand over an item
         self._content_h = 0
         # While open: the part of the view the box leaves to the talk (bubbles stay in it).
         self.free_area: pygame.Rect | None = None
         self._fonts_loaded: set[str] = set()  # pygame-gui fonts loaded beyond the theme's
+        self._cursor: int | None = None  # where the line's cursor was when it last had keys
 
     @property
     def is_open(self) -> bool:
@@ -353,6 +370,7 @@ class DialogueBox:
         entry_y = ch - MARGIN - ENTRY_H
         thinking_y = entry_y - THINKING_H - 2
         width = cw - 2 * MARGIN
+        line_w = width - GIVE_W - 6  # the thinking line and the hint, left of the button
         self.area = MessageArea(
             pygame.Rect(MARGIN, MARGIN, width, thinking_y - MARGIN),
             self.manager,
@@ -360,7 +378,7 @@ class DialogueBox:
             object_id=ObjectID("#dialogue_messages", "@dialogue"),
         )
         self.thinking = UILabel(
-            pygame.Rect(MARGIN, thinking_y, width, THINKING_H),
+            pygame.Rect(MARGIN, thinking_y, line_w, THINKING_H),
             f"{npc_name} is thinking{ELLIPSIS}",
             self.manager,
             container=window,
@@ -368,11 +386,19 @@ class DialogueBox:
             visible=0,
         )
         self.hint = UILabel(
-            pygame.Rect(MARGIN, thinking_y, width, THINKING_H),
+            pygame.Rect(MARGIN, thinking_y, line_w, THINKING_H),
             HINT,
             self.manager,
             container=window,
             object_id=ObjectID("#dialogue_thinking", "@dialogue"),
+        )
+        self.give = UIButton(
+            pygame.Rect(MARGIN + width - GIVE_W, thinking_y, GIVE_W, THINKING_H),
+            GIVE_LABEL,
+            self.manager,
+            container=window,
+            object_id=ObjectID("#give_button", "@dialogue"),
+            tool_tip_text="Hand the villager something you carry",
         )
         self.entry = UITextEntryLine(
             pygame.Rect(MARGIN, entry_y, width, ENTRY_H),
@@ -385,13 +411,40 @@ class DialogueBox:
         self.window = window
         self.free_area = placement.free
         self._content_h = 0
+        self._cursor = None
+        if conversation_id is None:  # nobody to give to until the villager turns to the player
+            self.give.disable()
         self.focus()
         return placement
 
     def focus(self) -> None:
-        """Give the keyboard to the entry line."""
-        if self.entry is not None and self.entry.is_enabled:
-            self.manager.set_focus_set(self.entry)
+        """Give the keyboard to the entry line, its cursor back where it was when the
+        line last had the keyboard (pygame-gui puts it at the start of a line that loses
+        it: a click on the Give button, a card over the box)."""
+        entry = self.entry
+        if entry is not None and entry.is_enabled and not entry.is_focused:
+            self.manager.set_focus_set(entry)
+            if self._cursor is not None:
+                entry.edit_position = min(self._cursor, len(entry.get_text()))
+                entry.cursor_has_moved_recently = True
+
+    def release_keys(self) -> None:
+        """Take the keyboard from the entry line (a card over the box wants the keys;
+        :meth:`focus` gives it back)."""
+        self._note_cursor()
+        self.manager.set_focus_set(None)
+
+    def _note_cursor(self) -> None:
+        entry = self.entry
+        if entry is not None and entry.is_focused:
+            self._cursor = entry.edit_position
+
+    @property
+    def can_give(self) -> bool:
+        """Whether the player may hand the villager something now: the box is on a talk
+        (not waiting for the villager) that the villager has not ended."""
+        entry = self.entry
+        return self._conversation_id is not None and entry is not None and entry.is_enabled
 
     def close(self) -> None:
         """Kill the window, if any; safe to call twice."""
@@ -401,7 +454,7 @@ class DialogueBox:
             window.kill()
 
     def _forget(self) -> None:
-        self.window = self.area = self.entry = self.thinking = self.hint = None
+        self.window = self.area = self.entry = self.thinking = self.hint = self.give = None
         self.free_area = None
         self._content_h = 0
 
@@ -581,6 +634,12 @@ class DialogueBox:
         else:
             entry.set_text("")
             entry.disable()
+        give = self.give
+        if give is not None:
+            if self.can_give:
+                give.enable()
+            else:
+                give.disable()
         self._update_hint()
 
     # ---- events ------------------------------------------------------------------------
@@ -589,6 +648,7 @@ class DialogueBox:
         """Turn one pygame event (already given to the manager) into what the player did."""
         if self.window is None:
             return None
+        self._note_cursor()
         element: object = getattr(event, "ui_element", None)
         if event.type == pygame_gui.UI_WINDOW_CLOSE:
             if element is not self.window:
@@ -597,6 +657,11 @@ class DialogueBox:
             return CloseDialogue()
         if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
             return CloseDialogue()
+        if event.type == pygame.KEYDOWN and event.key == GIVE_KEY and self.can_give:
+            return OpenGive()
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and element is self.give:
+            self.focus()  # the click took the keyboard; the picker releases it again
+            return OpenGive() if self.can_give else None
         entry = self.entry
         if event.type == pygame.KEYDOWN:
             self._scroll_key(event.key)

@@ -18,6 +18,10 @@ FAINT = (128, 104, 90)
 KEYS: tuple[tuple[str, str], ...] = (
     ("Arrows / WASD", "walk (hold to keep walking)"),
     ("Enter", "talk to the villager next to you"),
+    ("E", "pick up the item you stand on or face"),
+    ("I", "what you carry"),
+    ("J", "the journal: your quests and what is done"),
+    ("F2", "in a talk: give the villager something you carry"),
     ("Escape", "close the feed, the dialogue or a card; then quit"),
     ("Space", "pause or resume the turns"),
     ("+ / -", "faster or slower turns"),
@@ -30,7 +34,8 @@ KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _panel(size: tuple[int, int]) -> pygame.Surface:
+def card_panel(size: tuple[int, int]) -> pygame.Surface:
+    """A card's background: parchment with a brown edge and round corners."""
     panel = pygame.Surface(size, pygame.SRCALPHA)
     pygame.draw.rect(panel, (*PANEL_BG, 245), panel.get_rect(), border_radius=10)
     pygame.draw.rect(panel, PANEL_EDGE, panel.get_rect(), width=2, border_radius=10)
@@ -56,7 +61,7 @@ def help_card(
     line_h = max(k.get_height() for k, _ in rows) + 8
     title = title_font.render("Hamlet - keys", True, INK)
     width = max(key_w + text_w + 80, *(n.get_width() + 56 for n in notes))
-    panel = _panel((width, 70 + line_h * (len(rows) + len(notes) + (1 if notes else 0))))
+    panel = card_panel((width, 70 + line_h * (len(rows) + len(notes) + (1 if notes else 0))))
     panel.blit(title, ((panel.get_width() - title.get_width()) // 2, 16))
     for i, (k, v) in enumerate(rows):
         y = 56 + i * line_h
@@ -95,7 +100,7 @@ def question_card(
     hint = font.render(answers, True, INK)
     note = font.render(aside, True, FAINT)
     width = max(title.get_width(), hint.get_width(), note.get_width()) + 60
-    panel = _panel((width, 64 + 2 * font.get_linesize() + 36))
+    panel = card_panel((width, 64 + 2 * font.get_linesize() + 36))
     panel.blit(title, ((width - title.get_width()) // 2, 22))
     panel.blit(hint, ((width - hint.get_width()) // 2, 64))
     panel.blit(note, ((width - note.get_width()) // 2, 64 + font.get_linesize() + 8))
@@ -121,7 +126,7 @@ def stopped_card(
     hint = font.render(STOPPED_HINT, True, FAINT)
     line_h = font.get_linesize()
     inner = max(title.get_width(), hint.get_width(), *(row.get_width() for row in shown))
-    panel = _panel((inner + 56, 64 + line_h * (len(shown) + 1) + 36))
+    panel = card_panel((inner + 56, 64 + line_h * (len(shown) + 1) + 36))
     panel.blit(title, ((panel.get_width() - title.get_width()) // 2, 18))
     for i, row in enumerate(shown):
         panel.blit(row, (28, 62 + i * line_h))
@@ -247,7 +252,7 @@ class Feed:
     def _build(self) -> pygame.Surface:
         line_h = self.font.get_linesize()
         rows = self.rows()
-        panel = _panel((self.width, 40 + line_h * max(len(rows), 1)))
+        panel = card_panel((self.width, 40 + line_h * max(len(rows), 1)))
         panel.blit(self.font.render(self._title(), True, FAINT), (12, 10))
         if not rows:
             panel.blit(self.font.render("Nothing said yet.", True, FAINT), (12, 32))

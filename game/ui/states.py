@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import pygame
+import pygame_gui
 
 from game.sim import messages as m
 from game.sim.saves import newest_save
@@ -24,6 +25,7 @@ from game.ui.overlays import (
     quit_card,
     stopped_card,
 )
+from game.ui.story_cards import ListCard, give_card, inventory_card, journal_card
 from game.world import PLAYER_NAME, Facing
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ class Host(Protocol):
     show_meter: bool
     save_dir: Path | None
     font: UIFont
+    small_font: UIFont
     title_font: UIFont
     view: pygame.Rect
     camera: Camera
@@ -55,6 +58,7 @@ class Host(Protocol):
     feed: Feed
     notices: Notices
     hud_state: HudState
+    story: m.StoryShown  # what the player carries and its quests, as last told
 
     @property
     def talking(self) -> tuple[str, ...] | None: ...
@@ -147,6 +151,15 @@ class State:
         """What the state draws over the map, as blits in order."""
         return []
 
+    def over_gui(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """What the state draws over the GUI too (the dialogue box), as blits in order."""
+        return []
+
+    def shields_gui(self, event: pygame.event.Event) -> bool:
+        """Whether ``event`` is the state's alone, not the GUI's (a click on a card drawn
+        over the dialogue box is not a click on what is under it)."""
+        return False
+
 
 def _global_key(game: Host, event: pygame.event.Event) -> bool:
     """Keys that work whatever is open: F3 (frame meter)."""
@@ -182,6 +195,12 @@ class PlayingState(State):
             game.tap = facing
         elif key in (pygame.K_RETURN, pygame.K_KP_ENTER):
             game.send(m.TalkToNeighbour(game.seen_neighbour()))
+        elif key == pygame.K_e:
+            game.send(m.PickUp())
+        elif key == pygame.K_i:
+            return Push(InventoryState())
+        elif key == pygame.K_j:
+            return Push(JournalState())
         elif key == pygame.K_SPACE:
             game.send(m.TogglePause())
         elif key in FASTER_KEYS:
@@ -358,6 +377,8 @@ class DialogueState(State):
             game.feed.add(game.hud_state.turn, PLAYER_NAME, shown)  # both sides of it
             if conversation_id is not None:
                 game.send(m.PlayerSays(conversation_id, action.text))
+        elif isinstance(action, dlg.OpenGive) and conversation_id is not None:
+            return Push(GiveState(conversation_id, game.dialogue.npc_name))
         elif isinstance(action, dlg.CloseDialogue):
             game.send(m.CloseDialogue(conversation_id))
             if game.dialogue.is_open:
@@ -368,3 +389,209 @@ class DialogueState(State):
             game.tap = None
             return Pop()
         return None
+
+
+# ---- the story's cards: I, J, and the list to give from ---------------------------------
+
+CARD_SCROLL = 40  # pixels Up / Down or a notch of the mouse wheel scroll a card
+SCROLL_KEYS = {pygame.K_UP: -CARD_SCROLL, pygame.K_DOWN: CARD_SCROLL}
+MOUSE_EVENTS = frozenset(
+    {pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEWHEEL}
+)
+MODIFIERS = pygame.KMOD_SHIFT | pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META
+NUMBER_KEYS = {
+    **{getattr(pygame, f"K_{n}"): n for n in range(1, 10)},
+    **{getattr(pygame, f"K_KP{n}"): n for n in range(1, 10)},
+}
+
+
+class _StoryCardState(State):
+    """A card over the game listing part of the story, made again when the story
+    changes while it is up (a villager hands the player something), keeping its place.
+    Up / Down, PageUp / PageDown and the mouse wheel scroll a long one."""
+
+    close_keys: frozenset[int] = frozenset({pygame.K_ESCAPE})
+
+    def __init__(self) -> None:
+        self.card: ListCard | None = None
+        self._made_for: tuple[object, ...] | None = None
+        self._shade: pygame.Surface | None = None
+
+    def _make(self, game: Host) -> ListCard:
+        raise NotImplementedError
+
+    def list_card(self, game: Host) -> ListCard:
+        key = (game.story, tuple(game.view))
+        if self.card is None or key != self._made_for:
+            old = self.card
+            self.card = self._make(game)
+            self._made_for = key
+            if old is not None:  # the same place in the list as before
+                self.card.scroll_by(old.scroll)
+                if old.selected is not None and self.card.selected is not None:
+                    self.card.selected = min(old.selected, len(self.card.entries) - 1)
+        return self.card
+
+    def place(self, game: Host, card: pygame.Surface) -> pygame.Rect:
+        return card.get_rect(center=game.view.center)
+
+    def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        surface = self.list_card(game).surface()
+        if self._shade is None or self._shade.get_size() != game.view.size:
+            self._shade = pygame.Surface(game.view.size, pygame.SRCALPHA)
+            self._shade.fill((20, 16, 24, 110))
+        return [(self._shade, game.view.topleft), (surface, self.place(game, surface).topleft)]
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if _global_key(game, event):
+            return None
+        card = self.list_card(game)
+        if event.type == pygame.MOUSEWHEEL:
+            card.scroll_by(-event.y * CARD_SCROLL)  # up (positive): towards the top
+            return None
+        if event.type != pygame.KEYDOWN:
+            return None
+        key = event.key
+        if key in self.close_keys:
+            return Pop()
+        if key in SCROLL_KEYS:
+            card.scroll_by(SCROLL_KEYS[key])
+        elif key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN):
+            card.scroll_by(-card.page() if key == pygame.K_PAGEUP else card.page())
+        elif key == pygame.K_HOME:
+            card.scroll_by(-card.scroll)
+        elif key == pygame.K_END:
+            card.scroll_by(card.list_h)
+        return None
+
+
+class InventoryState(_StoryCardState):
+    """I: what the player carries. I or Escape closes it; J goes to the journal."""
+
+    close_keys = frozenset({pygame.K_i, pygame.K_ESCAPE})
+
+    def _make(self, game: Host) -> ListCard:
+        return inventory_card(
+            game.title_font, game.font, game.small_font, game.story.inventory, game.view
+        )
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_j:
+            return Pop(forward=event)
+        return super().handle(game, event)
+
+
+class JournalState(_StoryCardState):
+    """J: the quests, what is done and what is open. J or Escape closes it; I goes to
+    what the player carries."""
+
+    close_keys = frozenset({pygame.K_j, pygame.K_ESCAPE})
+
+    def _make(self, game: Host) -> ListCard:
+        return journal_card(
+            game.title_font, game.font, game.small_font, game.story.quests, game.view
+        )
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_i:
+            return Pop(forward=event)
+        return super().handle(game, event)
+
+
+class GiveState(_StoryCardState):
+    """F2 (or the Give button) in a talk: the list of what the player carries over the
+    dialogue box, to hand one to the villager. A number key gives that one; Up / Down
+    choose and Enter gives; a click gives the one clicked. Escape, F2 or a click beside
+    the list goes back to the talk. The villager's answer comes as the talk's next line.
+
+    The entry line lets go of the keyboard while the list is up, so the number typed to
+    choose is not typed into the line as well; it gets it back once that key is let go
+    (the letter a key types comes after the key is pressed).
+    """
+
+    close_keys = frozenset({pygame.K_ESCAPE, pygame.K_F2})
+
+    def __init__(self, conversation_id: int, npc: str) -> None:
+        super().__init__()
+        self.conversation_id = conversation_id
+        self.npc = npc
+        self.given_by: int | None = None  # the number key that gave, until it is let go
+
+    def _make(self, game: Host) -> ListCard:
+        window = game.dialogue.window
+        return give_card(
+            game.title_font,
+            game.font,
+            game.small_font,
+            self.npc,
+            game.story.inventory,
+            game.view,
+            window.rect if window is not None else None,
+        )
+
+    def enter(self, game: Host) -> None:
+        game.dialogue.release_keys()
+
+    def leave(self, game: Host) -> None:
+        game.dialogue.focus()
+
+    def place(self, game: Host, card: pygame.Surface) -> pygame.Rect:
+        """Over the dialogue box, whose talk it belongs to; in the view in any case."""
+        window = game.dialogue.window
+        centre = window.rect.center if window is not None else game.view.center
+        return card.get_rect(center=centre).clamp(game.view)
+
+    def jobs(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        return []  # drawn over the box instead
+
+    def shields_gui(self, event: pygame.event.Event) -> bool:
+        return event.type in MOUSE_EVENTS and self.given_by is None
+
+    def over_gui(self, game: Host) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        if self.given_by is not None:
+            return []
+        surface = self.list_card(game).surface()
+        return [(surface, self.place(game, surface).topleft)]
+
+    def give(self, game: Host, index: int, key: int | None = None) -> Transition:
+        """Hand the villager the ``index``-th thing carried, and go back to the talk: at
+        once, or (given by ``key``, which types a letter) once the key is let go."""
+        inventory = game.story.inventory
+        if not 0 <= index < len(inventory):
+            return None
+        if game.dialogue.conversation_id == self.conversation_id and game.dialogue.can_give:
+            game.send(m.GiveItem(self.conversation_id, inventory[index].item))
+        if key is not None:
+            self.given_by = key
+            return None
+        return Pop()
+
+    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
+        if event.type == pygame_gui.UI_WINDOW_CLOSE:  # the box's x: the talk ends
+            return Pop(forward=event)
+        if self.given_by is not None:  # given: the list is gone, the key not yet let go
+            if event.type == pygame.KEYUP and event.key == self.given_by:
+                return Pop()
+            if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN):  # typing on
+                return Pop(forward=event)
+            return None
+        card = self.list_card(game)
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            surface = card.surface()
+            rect = self.place(game, surface)
+            if not rect.collidepoint(event.pos):
+                return Pop()
+            index = card.entry_at((event.pos[0] - rect.x, event.pos[1] - rect.y))
+            return self.give(game, index) if index is not None else None
+        if event.type == pygame.KEYDOWN and card.selected is not None:
+            key = event.key
+            if key in NUMBER_KEYS and not event.mod & MODIFIERS:  # shift+1 is "!", not 1
+                return self.give(game, NUMBER_KEYS[key] - 1, key)
+            if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                return self.give(game, card.selected)
+            if key in (pygame.K_UP, pygame.K_DOWN):
+                step = -1 if key == pygame.K_UP else 1
+                card.selected = (card.selected + step) % len(card.entries)
+                card.show(card.selected)
+                return None
+        return super().handle(game, event)
