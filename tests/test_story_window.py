@@ -1,0 +1,130 @@
+"""The shipped story through the real window loop, as a player plays it: arrow keys to
+walk (onto the jar, which is picked up by walking), Enter to talk (the quest's lines
+first, then the villager's tree's, then its own greeting), F2 and a number to hand an
+item over in the talk (which moves the quest on), I and J to look, the tracker showing
+what is open. The real simulation and story on the real worker thread; the village stands
+still (no turns), so the way there is known."""
+
+from __future__ import annotations
+
+import html
+
+import pygame
+import pytest
+from conftest import ROOT
+from uikit import Harness
+
+from game.brains.offline import OfflineBrain
+from game.content.loader import load_content
+from game.ui.states import DialogueState, GiveState, InventoryState, JournalState
+from game.world import PLAYER_NAME, build_world, chebyshev
+
+KEYS = {(0, -1): pygame.K_UP, (0, 1): pygame.K_DOWN, (-1, 0): pygame.K_LEFT, (1, 0): pygame.K_RIGHT}
+
+
+@pytest.fixture
+def h(tmp_path):
+    content = load_content(ROOT / "maps" / "village.yaml", ROOT / "npcs")
+    harness = Harness(content, OfflineBrain(3), tmp_path, turns=0)
+    harness.content = content
+    assert harness.until(lambda: harness.game.story.tracker != ())
+    try:
+        yield harness
+    finally:
+        harness.close()
+
+
+def walk(h, goal: tuple[int, int]) -> None:
+    """Arrow keys along the way to ``goal``, one tile a press, each step seen on screen."""
+    world = build_world(h.content)  # the village as it stands (no turns are played)
+    world.step_to(PLAYER_NAME, h.tile())
+    path = world.find_path(h.tile(), goal)
+    assert path is not None, f"no way to {goal}"
+    for tile in path:
+        here = h.tile()
+        h.key(KEYS[(tile[0] - here[0], tile[1] - here[1])])
+        assert h.until(lambda tile=tile: h.tile() == tile), f"did not step to {tile}"
+
+
+def talk_to(h, npc: str) -> list[str]:
+    """Walk up beside ``npc``, face it, Enter: what the box shows of the villager."""
+    there = h.tile(npc)
+    sides = [(there[0] + dx, there[1] + dy) for dx, dy in KEYS]
+    world = build_world(h.content)
+    world.step_to(PLAYER_NAME, h.tile())
+    side = min(
+        (p for p in sides if world.can_enter(p) or p == h.tile()),
+        key=lambda p: len(world.find_path(h.tile(), p) or [None] * 999),
+    )
+    walk(h, side)
+    h.key(KEYS[(there[0] - side[0], there[1] - side[1])])  # face it (it blocks the step)
+    h.key(pygame.K_RETURN)
+    assert h.until(lambda: isinstance(h.game.states[-1], DialogueState))
+    assert h.until(lambda: len(h.game.dialogue.messages) > 0)
+    h.frames(3)
+    return [html.unescape(b.html_text) for b in h.game.dialogue.messages]
+
+
+def close_talk(h) -> None:
+    h.key(pygame.K_ESCAPE)
+    assert h.until(lambda: not isinstance(h.game.states[-1], DialogueState))
+
+
+def give(h, number: int) -> None:
+    h.key(pygame.K_F2)
+    assert h.until(lambda: isinstance(h.game.states[-1], GiveState))
+    key = pygame.K_0 + number
+    h.key(key, unicode=str(number))
+    assert h.until(lambda: isinstance(h.game.states[-1], DialogueState))
+
+
+def shown(h, text: str) -> bool:
+    return any(text in html.unescape(b.html_text) for b in h.game.dialogue.messages)
+
+
+def test_the_first_quest_played_with_the_keys(h) -> None:
+    game = h.game
+    assert game.story.tracker == ("Ask Agnes at the chapel what troubles her",)
+    lines = talk_to(h, "Agnes")
+    assert any("lost the bell tower key" in line for line in lines)
+    close_talk(h)
+    assert h.until(
+        lambda: game.story.tracker == ("Ask Pip, who plays by the well, about the key",)
+    )
+    talk_to(h, "Pip")
+    close_talk(h)
+    lines = talk_to(h, "Pip")  # now his tree's exchange, his line and the player's
+    assert any("Got a jar yet?" in line for line in lines)
+    assert any("I'm looking, I'm looking." in line for line in lines)
+    close_talk(h)
+
+    jar = next(g for g in game.ground_items if g.item == "jar")
+    walk(h, jar.pos)
+    assert h.until(lambda: [c.item for c in game.story.inventory] == ["jar"])
+    assert h.until(lambda: all(g.item != "jar" for g in game.ground_items))
+    assert game.story.tracker == ("Give the jar to Pip",)
+    h.key(pygame.K_i)
+    assert h.until(lambda: isinstance(game.states[-1], InventoryState))
+    assert "empty jar" in "\n".join(e.text for e in game.states[-1].card.entries)
+    h.key(pygame.K_i)
+
+    talk_to(h, "Pip")
+    give(h, 1)
+    assert h.until(lambda: shown(h, "A jar! Deal."))
+    close_talk(h)
+    assert h.until(lambda: [c.item for c in game.story.inventory] == ["iron_key"])
+
+    talk_to(h, "Agnes")
+    give(h, 1)
+    assert h.until(lambda: shown(h, "My key! Bless you."))
+    close_talk(h)
+    assert h.until(
+        lambda: game.story.tracker == ("Go to the old bridge, where Pip saw the man",)
+    )
+    h.key(pygame.K_j)
+    assert h.until(lambda: isinstance(game.states[-1], JournalState))
+    journal = "\n".join(e.text for e in game.states[-1].card.entries)
+    assert "The Bell for the Lantern Festival" in journal
+    assert "The Lantern on the Old Bridge" in journal
+    h.key(pygame.K_j)
+    assert chebyshev(h.tile(), h.tile("Agnes")) <= 1
