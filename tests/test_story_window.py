@@ -16,6 +16,9 @@ from uikit import Harness
 
 from game.brains.offline import OfflineBrain
 from game.content.loader import load_content
+from game.story.clock import parse_time
+from game.ui.items import colour_of
+from game.ui.night import shaded_colour
 from game.ui.states import DialogueState, GiveState, InventoryState, JournalState
 from game.world import PLAYER_NAME, build_world, chebyshev
 
@@ -128,3 +131,35 @@ def test_the_first_quest_played_with_the_keys(h) -> None:
     assert "The Lantern on the Old Bridge" in journal
     h.key(pygame.K_j)
     assert chebyshev(h.tile(), h.tile("Agnes")) <= 1
+
+
+def jar_pixels(tmp_path, start: str) -> tuple[int, int]:
+    """On the jar's tile at ``start`` o'clock: pixels of the jar's own colour, and of that
+    colour as the night shades it."""
+    content = load_content(ROOT / "maps" / "village.yaml", ROOT / "npcs")
+    h = Harness(content, OfflineBrain(3), tmp_path, turns=0, start_minutes=parse_time(start))
+    try:
+        assert h.until(lambda: h.game.ground_items != ())
+        h.frames(3)
+        jar = next(g for g in h.game.ground_items if g.item == "jar")
+        walk_near = (jar.pos[0] - 3, jar.pos[1])  # the camera follows the player there
+        h.content = content
+        walk(h, walk_near)
+        h.frames(3)
+        t = h.game.tile
+        x, y = h.game.camera.to_screen(jar.pos[0] * t, jar.pos[1] * t)
+        shot = pygame.display.get_surface()
+        pixels = [tuple(shot.get_at((x + i, y + j)))[:3] for i in range(t) for j in range(t)]
+        own = colour_of(jar.colour)
+        shaded = shaded_colour(own, h.game.night)
+        near = sum(1 for p in pixels if max(abs(a - b) for a, b in zip(p, shaded)) <= 3)
+        return pixels.count(own), near if h.game.night else 0
+    finally:
+        h.close()
+
+
+def test_items_darken_with_the_night_as_the_map_does(tmp_path) -> None:
+    by_day, _ = jar_pixels(tmp_path / "day", "12:00")
+    at_night_own, at_night_shaded = jar_pixels(tmp_path / "night", "23:30")
+    assert by_day > 20
+    assert at_night_own == 0 and at_night_shaded > 20

@@ -288,6 +288,7 @@ class Game:
     def night(self, step: int) -> None:
         self.map_layer.set_night(step)
         self.actors.night = step
+        self.items.night = step
 
     def _on_pause_changed(self, event: m.PauseChanged) -> None:
         self.hud_state.paused_reasons = event.reasons

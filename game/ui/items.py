@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pygame
 
 from game.ui.glyphs import drawable
+from game.ui.night import darkened
 from game.ui.sprites import parse_colour
 
 if TYPE_CHECKING:
@@ -141,6 +142,13 @@ def token(shape: str, colour: RGB, lift: int = 0) -> pygame.Surface:
     return out
 
 
+@functools.lru_cache(maxsize=512)
+def shaded_token(shape: str, colour: RGB, lift: int, night: int) -> pygame.Surface:
+    """:func:`token` as the night of darkness step ``night`` shows it, like the map and
+    the villagers (game.ui.night); its glint stays bright, so it is still found."""
+    return darkened(token(shape, colour, lift), night)
+
+
 @functools.cache
 def glint() -> pygame.Surface:
     """A small four-pointed sparkle, drawn over a token's top now and then."""
@@ -166,6 +174,7 @@ class GroundItems:
         self.make_label = make_label  # a name label like the villagers' (Actors.make_label)
         self.items: tuple[m.GroundItem, ...] = ()
         self.clock = 0.0
+        self.night = 0  # the darkness step items are drawn at, as the map (game.ui.night)
         # Each item's shape, colour, offset on its tile (x) and bob phase (0..1).
         self._looks: list[tuple[str, RGB, int, float]] = []
         self._key: object = None
@@ -205,7 +214,7 @@ class GroundItems:
             return self._layer
         frames = tuple(self._frame(phase) for *_, phase in self._looks)
         view = camera.view
-        key = (camera.x, camera.y, tuple(view), self.items, frames)
+        key = (camera.x, camera.y, tuple(view), self.items, frames, self.night)
         if key == self._key:
             return self._layer
         self._key = key
@@ -221,7 +230,7 @@ class GroundItems:
             y += t - TOKEN
             if not shown.collidepoint(x, y):
                 continue
-            image = token(shape, colour, lift)
+            image = shaded_token(shape, colour, lift, self.night)
             jobs.append((image, (x, y)))
             rects.append(pygame.Rect((x, y), image.get_size()))
             if glints:
