@@ -8,7 +8,6 @@ problem: it gathers all it can find, then raises :class:`ContentError` once.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -30,6 +29,7 @@ from game.content.models import (
     Pair,
     Text,
     TileKindSpec,
+    field_name,
     quoted,
 )
 from game.story.models import (
@@ -102,31 +102,6 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-MAX_KEY_CHARS = 40
-
-
-def _key(part: str) -> str:
-    """A mapping key as shown in a field name. A key with a colon (which separates file,
-    field and message), a line break or other odd characters is quoted, the colon
-    written \\u003a, so every problem stays ``file: field: message`` on one line."""
-    if len(part) > MAX_KEY_CHARS:  # a key of a megabyte is shown by its start
-        return json.dumps(cut(part, MAX_KEY_CHARS), ensure_ascii=False).replace(":", "\\u003a")
-    if part and part == part.strip() and ":" not in part and part.isprintable():
-        return part
-    return json.dumps(part, ensure_ascii=False).replace(":", "\\u003a")
-
-
-def _field_name(loc: tuple[int | str, ...]) -> str:
-    name = ""
-    for part in loc:
-        if isinstance(part, int):
-            name += f"[{part}]"
-        else:
-            key = _key(str(part))
-            name += f".{key}" if name else key
-    return name or "(top level)"
 
 
 _TYPE_WORDS = {
@@ -309,7 +284,7 @@ def _validate(
         return None, [Problem(shown, "(file)", "lists or mappings are nested too deeply")]
     except ValidationError as exc:
         return None, [
-            Problem(shown, _field_name((*at, *err["loc"])), _describe(err)) for err in exc.errors()
+            Problem(shown, field_name((*at, *err["loc"])), _describe(err)) for err in exc.errors()
         ]
 
 
@@ -724,13 +699,13 @@ def _load_items(
         at: tuple[int | str, ...] = ()
         if isinstance(data, dict):
             problems += [
-                Problem(shown, _field_name((key,)), "unknown field (check the spelling)")
+                Problem(shown, field_name((key,)), "unknown field (check the spelling)")
                 for key in data
                 if key != "items"
             ]
             at, data = ("items",), data.get("items", [])
         if not isinstance(data, list):
-            field = _field_name(at) if at else "(top level)"
+            field = field_name(at) if at else "(top level)"
             got = "nothing" if data is None else quoted(data)
             expected = "a list of items" + ("" if at else ", or items: and a list of them")
             problems.append(Problem(shown, field, f"expected {expected}, got {got}"))
@@ -742,12 +717,12 @@ def _load_items(
                 if _named(entry, "id", _ID):
                     broken.append(entry["id"])
                 continue
-            where = f"{shown} ({_field_name((*at, i))})"
+            where = f"{shown} ({field_name((*at, i))})"
             if item.id in first:
                 problems.append(
                     Problem(
                         shown,
-                        _field_name((*at, i, "id")),
+                        field_name((*at, i, "id")),
                         f"{quoted(item.id)} is also the id of an item in {first[item.id]}",
                     )
                 )

@@ -10,11 +10,14 @@ the map and NPC models need them.
 
 from __future__ import annotations
 
+import json
 import re
 import reprlib
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+
+from game.text import cut
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -38,6 +41,34 @@ def quoted(value: object) -> str:
         return _QUOTED.repr(value)
     except Exception:  # noqa: BLE001 - a value too odd to show must not hide the problem
         return f"a {type(value).__name__}"
+
+
+MAX_KEY_CHARS = 40
+
+
+def _key(part: str) -> str:
+    """A mapping key as shown in a field name. A key with a colon (which separates file,
+    field and message), a line break or other odd characters is quoted, the colon
+    written \\u003a, so every problem stays ``file: field: message`` on one line."""
+    if len(part) > MAX_KEY_CHARS:  # a key of a megabyte is shown by its start
+        return json.dumps(cut(part, MAX_KEY_CHARS), ensure_ascii=False).replace(":", "\\u003a")
+    if part and part == part.strip() and ":" not in part and part.isprintable():
+        return part
+    return json.dumps(part, ensure_ascii=False).replace(":", "\\u003a")
+
+
+def field_name(loc: tuple[int | str, ...]) -> str:
+    """``("tree", "root", "selector", 0)`` -> ``tree.root.selector[0]``: where a problem is,
+    as every content problem names it."""
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            key = _key(str(part))
+            name += f".{key}" if name else key
+    return name or "(top level)"
+
 
 
 #: Names the simulation reserves for itself; no villager may take one.

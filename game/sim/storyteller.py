@@ -280,20 +280,14 @@ class Storyteller:
         if not self.active:
             return ()
         lines: list[str] = []
-        carried = [
-            _counted(amount, self.item_name(item))
-            for item, amount in self.engine.inventory(npc).items()
-            if amount > 0
-        ]
-        if carried:
-            lines.append(f"You carry: {', '.join(carried)}.")
-        player = [
-            _counted(amount, self.item_name(item))
-            for item, amount in self.engine.inventory(PLAYER_NAME).items()
-            if amount > 0
-        ]
-        if player:
-            lines.append(f"The player carries: {', '.join(player)}.")
+        for who, says in ((npc, "You carry"), (PLAYER_NAME, "The player carries")):
+            carried = [
+                _counted(amount, self.item_name(item))
+                for item, amount in self.engine.inventory(who).items()
+                if amount > 0
+            ]
+            if carried:
+                lines.append(f"{says}: {', '.join(carried)}.")
         for flag, value in self.engine.known_flags(npc).items():
             if value is not None:
                 lines.append(f"You know that {flag.replace('_', ' ')} is {_said(value)}.")

@@ -14,13 +14,11 @@ This module imports nothing of the content package, so the loader may import it.
 from __future__ import annotations
 
 import difflib
-import json
-import reprlib
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from game.text import cut
+from game.content.models import field_name, quoted
 
 Loc = tuple[str | int, ...]
 Tile = tuple[int, int]
@@ -225,43 +223,6 @@ def walk(node: NodeSpec) -> Iterator[NodeSpec]:
 
 # ---- problems, as the loader words them -------------------------------------------
 
-_QUOTED = reprlib.Repr()
-_QUOTED.maxlevel = 3
-_QUOTED.maxstring = 60
-_QUOTED.maxother = 60
-_QUOTED.maxlong = 40
-_QUOTED.maxlist = _QUOTED.maxtuple = _QUOTED.maxdict = _QUOTED.maxset = 6
-MAX_KEY_CHARS = 40
-
-
-def quoted(value: object) -> str:
-    """A value as a problem quotes it: short and on one line, whatever it is (as
-    ``game.content.models.quoted``, which this module cannot import: the loader imports it)."""
-    try:
-        return _QUOTED.repr(value)
-    except Exception:  # noqa: BLE001 - a value too odd to show must not hide the problem
-        return f"a {type(value).__name__}"
-
-
-def _key(part: str) -> str:
-    if len(part) > MAX_KEY_CHARS:  # a key of a megabyte is shown by its start
-        part = cut(part, MAX_KEY_CHARS)
-    elif part and part == part.strip() and ":" not in part and part.isprintable():
-        return part
-    return json.dumps(part, ensure_ascii=False).replace(":", "\\u003a")
-
-
-def field_name(loc: Loc) -> str:
-    """``("tree", "root", "selector", 0)`` -> ``tree.root.selector[0]``, the loader's style:
-    a key with a colon or odd characters quoted, so a problem stays on one line."""
-    name = ""
-    for part in loc:
-        if isinstance(part, int):
-            name += f"[{part}]"
-        else:
-            key = _key(str(part))
-            name += f".{key}" if name else key
-    return name or "(top level)"
 
 
 class TreeError(ValueError):
