@@ -210,3 +210,34 @@ def test_a_story_under_way_is_saved_and_loaded_whole(willowmere, tmp_path) -> No
     lying = [e for e in them.events if isinstance(e, m.ItemsOnGround)][-1].items
     assert [g.item for g in lying] == ["honey_cake"]
     asyncio.run(fresh.aclose())
+
+
+def test_a_villager_who_comes_to_talk_says_the_quests_lines_first(willowmere, tmp_path) -> None:
+    """Agnes starts the talk herself (her model asks to talk with the player): the box
+    opens on the quest's lines for her, not her model's opening, and the talk counts."""
+
+    def answer(request) -> Reply:
+        if npc_of(request) == "Agnes" and not is_conversation(request):
+            return Reply(content='start_conversation_with(Player, "Oh! A visitor.")')
+        if is_conversation(request):
+            return Reply(content="end_conversation()")
+        return Reply(content="wait()")
+
+    with LLMServer(answer) as server:
+        sim, me = village(willowmere, tmp_path, brain=loopback_brain(server.base_url))
+
+        async def play() -> None:
+            me.walk_up_to("Agnes")
+            mark = len(me.events)
+            turn = asyncio.ensure_future(sim.run(1))
+            while sim.conversations.dialogue_id is None and not turn.done():
+                await asyncio.sleep(0.005)
+            lines = [(e.speaker, e.text) for e in me.since(mark, m.DialogueMessage)]
+            assert lines and "lost the bell tower key" in said(lines, "Agnes")
+            assert "Oh! A visitor." not in said(lines, "Agnes")
+            me.close(sim.conversations.dialogue_id)
+            await turn
+            await sim.aclose()
+
+        asyncio.run(play())
+    assert me.tracker() == ("Ask Pip, who plays by the well, about the key",)

@@ -483,13 +483,7 @@ class ConversationManager:
         if not opening:
             greetings = self.sim.npcs[npc].spec.lines.greetings
             opening = ((npc, greetings[(self.sim.turn + conv.id) % len(greetings)]),)
-        for speaker, line in opening:
-            # One line, like every other line said: a line break would split the transcript.
-            text = one_line(line) or "Hello."
-            self._said(conv, speaker, text)
-            if speaker != PLAYER_NAME:
-                self.journal.emit(m.Spoke(speaker, text, self.sim.turn, conv.id))
-            self.journal.emit(m.DialogueMessage(conv.id, speaker, text, speaker == PLAYER_NAME))
+        self._opening(conv, opening)
         self.sim.storyteller.talk_held(npc)
 
     def story_line(self, npc: str, text: str) -> bool:
@@ -535,10 +529,21 @@ class ConversationManager:
         conv = self._open(npc, PLAYER_NAME)
         self.dialogue_id = conv.id
         self.journal.act_line(npc, "turns to talk with the player")
-        self._said(conv, npc, opening)
-        self.journal.emit(m.Spoke(npc, opening, self.sim.turn, conv.id))
         self.journal.emit(m.DialogueOpened(conv.id, npc))
-        self.journal.emit(m.DialogueMessage(conv.id, npc, opening, False))
+        # What the story has said first (a quest's lines, its tree's), as when the player
+        # walks up; else what its brain opened with.
+        self._opening(conv, self.sim.opening_lines(npc) or ((npc, opening),))
+        self.sim.storyteller.talk_held(npc)
+
+    def _opening(self, conv: Conversation, lines: tuple[tuple[str, str], ...]) -> None:
+        """The first lines of a talk with the player, each (speaker, line)."""
+        for speaker, line in lines:
+            # One line, like every other line said: a line break would split the transcript.
+            text = one_line(line) or "Hello."
+            self._said(conv, speaker, text)
+            if speaker != PLAYER_NAME:
+                self.journal.emit(m.Spoke(speaker, text, self.sim.turn, conv.id))
+            self.journal.emit(m.DialogueMessage(conv.id, speaker, text, speaker == PLAYER_NAME))
 
     def player_says(self, conversation_id: int, text: str) -> None:
         conv = self.open.get(conversation_id)
