@@ -226,6 +226,30 @@ def test_bad_saves_of_every_kind_are_one_clear_line(tmp_path) -> None:
     assert line.startswith(f"{name}: npcs.") and "tile too" in line
     save.write_text("<html>not a save</html>", encoding="utf-8")
     assert refused(save).startswith(f"{name}: not a save file")
+    # The story's part: an item this village has not, a quest stage past its last.
+    save.write_text(text, encoding="utf-8")
+    line = refused(spoil(save, lambda d: d["story"]["inventories"]["Player"].update(crown=1)))
+    assert line.startswith(f"{name}: story.inventories.Player.crown: unknown item 'crown'"), line
+    save.write_text(text, encoding="utf-8")
+    line = refused(
+        spoil(save, lambda d: d["story"]["quests"]["festival_bell"].update(stage=9))
+    )
+    assert line.startswith(f"{name}: story.quests.festival_bell.stage: "), line
+
+
+def test_a_save_from_before_the_story_loads_as_a_story_not_begun(tmp_path) -> None:
+    """Format 1 (no story, no errands, no trees' state) is read: the story starts afresh,
+    the game plays on from the saved turn."""
+    save = bad_save(tmp_path)
+    doc = json.loads(save.read_text(encoding="utf-8"))
+    doc["format"] = 1
+    del doc["story"]
+    for villager in doc["npcs"].values():
+        del villager["errand"], villager["tree"]
+    save.write_text(json.dumps(doc), encoding="utf-8")
+    result = main_py("--headless", "--turns", "1", "--load", str(save))
+    assert result.returncode == 0, result.stderr
+    assert "[T3]" in result.stdout
 
 
 def test_a_save_of_another_village_is_refused(tmp_path) -> None:
