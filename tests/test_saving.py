@@ -133,6 +133,25 @@ def test_the_game_works_in_the_state_a_save_keeps(willowmere, tmp_path) -> None:
     asyncio.run(sim.aclose())
 
 
+def test_the_time_of_day_goes_on_from_the_save(willowmere, tmp_path) -> None:
+    """A game begun at 23:00 at 15 minutes a turn, saved at turn 4 and loaded into a game
+    started with the defaults (08:00, 10 a turn): it is 00:00 on day 2 (turn 1 is played
+    at 23:00), and a turn on is 00:15, as if it had never stopped."""
+    sim = sim_for(willowmere, tmp_path / "a", start_minutes=23 * 60, minutes_per_turn=15)
+    asyncio.run(sim.run(5))
+    assert sim.clock_minutes == 24 * 60
+    text = sim.snapshot().to_json()
+    path = write_save(tmp_path / "saves", "hamlet-20260101-000000-turn5.json", text)
+    fresh = sim_for(willowmere, tmp_path / "b")
+    assert fresh.clock_minutes == 8 * 60
+    fresh.restore(read_save(path, willowmere, fresh.world.grid, with_player=True), path.name)
+    assert fresh.clock_minutes == 24 * 60
+    asyncio.run(fresh.run(6))
+    assert fresh.clock_minutes == 24 * 60 + 15
+    asyncio.run(sim.aclose())
+    asyncio.run(fresh.aclose())
+
+
 def test_twenty_turns_are_ten_saved_loaded_and_ten_more(tmp_path) -> None:
     """The offline brain, seed 4: 20 turns in one go print the same activity lines and
     write the same turn entries and transcripts as 10 turns, --save-at 10, quit,

@@ -90,7 +90,8 @@ class Simulation:
         self.turns_played = 0  # turns played to their end
         self.turn_interval = config.turn_interval
         start = config.start_minutes
-        self.clock_start = parse_time(content.map.start_time) if start is None else start
+        self.state.clock_start = parse_time(content.map.start_time) if start is None else start
+        self.state.minutes_per_turn = config.minutes_per_turn
         self.walker = Walker(
             self.world,
             self.npcs,
@@ -152,7 +153,8 @@ class Simulation:
     def clock_minutes(self) -> int:
         """The village clock: minutes since day 1 began, worked out from the turn (so a
         save needs no clock of its own); see game.story.clock."""
-        return minutes_at_turn(self.clock_start, self.config.minutes_per_turn, self.turn)
+        state = self.state
+        return minutes_at_turn(state.clock_start, state.minutes_per_turn, state.turn)
 
     @property
     def warnings(self) -> deque[str]:

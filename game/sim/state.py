@@ -135,6 +135,12 @@ class _Usage(BaseModel):
     per_npc: dict[_Name, tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]] = {}
 
 
+class _Clock(BaseModel):
+    model_config = _Strict
+    start: int = Field(ge=0, lt=24 * 60)  # the time of day turn 0 is at, in minutes
+    minutes_per_turn: int = Field(ge=1, le=24 * 60)
+
+
 class SavedGame(BaseModel):
     """A save file's contents, checked: what :func:`read_save` gives and
     :meth:`VillageState.saved` makes."""
@@ -150,6 +156,7 @@ class SavedGame(BaseModel):
     usage: _Usage
     told: list[str] = []
     story: dict[str, Any] | None = None  # checked by StoryState.from_data (None: format 1)
+    clock: _Clock | None = None  # None (format 1): the clock the game is started with
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=1)
@@ -214,6 +221,9 @@ class VillageState:
     told: set[str] = field(default_factory=set)  # kinds of trouble told the player once
     # Flags, everyone's inventory, the quests' progress, the items on the ground.
     story: StoryState = field(default_factory=StoryState)
+    # The village clock: the time of day of turn 0, and minutes a turn (game.story.clock).
+    clock_start: int = 8 * 60
+    minutes_per_turn: int = 10
 
     @classmethod
     def new(
@@ -278,6 +288,7 @@ class VillageState:
             ),
             told=sorted(self.told),
             story=self.story.to_data(),
+            clock=_Clock(start=self.clock_start, minutes_per_turn=self.minutes_per_turn),
         )
 
     def places(self, saved: SavedGame) -> dict[str, tuple[Pos, Facing, str]]:
@@ -321,6 +332,9 @@ class VillageState:
         self.turn = saved.turn
         for part in fields(StoryState):  # into the same object, which the quests work on
             setattr(self.story, part.name, getattr(story, part.name))
+        if saved.clock is not None:  # the time of day goes on from the save's
+            self.clock_start = saved.clock.start
+            self.minutes_per_turn = saved.clock.minutes_per_turn
 
 
 def _tile(pair: tuple[int, int] | list[int]) -> Pos:
