@@ -335,9 +335,14 @@ def test_the_tracker_cuts_long_lines_and_counts_what_it_leaves_out(h) -> None:
     tracker = tr.QuestTracker(h.game.small_font)
     tracker.show(tuple(f"Objective {i} " + "and so on " * 8 for i in range(6)))
     rows = tracker.rows()
-    assert len(rows) == tr.MAX_LINES
+    # Three objectives, each wrapped onto two rows, the second cut; then how many more.
+    assert len(rows) == (tr.MAX_LINES - 1) * tr.ROWS_EACH + 1
     assert rows[-1] == "+3 more (J)"
-    assert all(row.endswith("\u2026") for row in rows[:-1])
+    assert [row.startswith("Objective") for row in rows[:-1]] == [True, False] * 3
+    assert all(row.endswith("\u2026") for row in rows[1:-1:2])
+    # One that fits on two rows is shown whole: where to go is at the end of the line.
+    tracker.show(("Find an empty jar (Wren keeps jars by her cottage)",))
+    assert " ".join(tracker.rows()) == "Find an empty jar (Wren keeps jars by her cottage)"
     box = tracker.surface(h.game.view.width)
     assert box is not None and box.get_width() <= tr.WIDTH
     assert tracker.surface(h.game.view.width) is box  # rendered once for the same lines

@@ -87,12 +87,12 @@ def shown(h, text: str) -> bool:
 
 def test_the_first_quest_played_with_the_keys(h) -> None:
     game = h.game
-    assert game.story.tracker == ("Ask Agnes at the chapel what troubles her",)
+    assert game.story.tracker == ("Ask Agnes what troubles her (she keeps to the chapel, north of the square)",)
     lines = talk_to(h, "Agnes")
     assert any("lost the bell tower key" in line for line in lines)
     close_talk(h)
     assert h.until(
-        lambda: game.story.tracker == ("Ask Pip, who plays by the well, about the key",)
+        lambda: game.story.tracker == ("Ask Pip about the key (he plays by the well)",)
     )
     talk_to(h, "Pip")
     close_talk(h)
@@ -105,7 +105,7 @@ def test_the_first_quest_played_with_the_keys(h) -> None:
     walk(h, jar.pos)
     assert h.until(lambda: [c.item for c in game.story.inventory] == ["jar"])
     assert h.until(lambda: all(g.item != "jar" for g in game.ground_items))
-    assert game.story.tracker == ("Give the jar to Pip",)
+    assert game.story.tracker == ("Give the jar to Pip (he waits by the well)",)
     h.key(pygame.K_i)
     assert h.until(lambda: isinstance(game.states[-1], InventoryState))
     assert "empty jar" in "\n".join(e.text for e in game.states[-1].card.entries)
@@ -120,6 +120,14 @@ def test_the_first_quest_played_with_the_keys(h) -> None:
     talk_to(h, "Agnes")
     give(h, 1)
     assert h.until(lambda: shown(h, "My key! Bless you."))
+    # The story's notices that came together are all up, clear of the dialogue box.
+    texts = [n.text for n in game.notices.shown]
+    assert any(t.startswith("Agnes gives you a honey cake.") for t in texts), texts
+    assert any(t.startswith("Quest completed: The Bell") for t in texts), texts
+    jobs = game.notices.jobs(game.dialogue.free_area or game.view)
+    assert len(jobs) == len(texts)
+    box = game.dialogue.window.rect
+    assert not any(pygame.Rect(pos, surf.get_size()).colliderect(box) for surf, pos in jobs)
     close_talk(h)
     assert h.until(
         lambda: game.story.tracker == ("Go to the old bridge, where Pip saw the man",)

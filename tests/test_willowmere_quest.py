@@ -50,11 +50,11 @@ def said(lines: list[tuple[str, str]], who: str) -> str:
 async def the_key(sim: Simulation, me: ScriptedPlayer, *, chat: bool = False) -> None:
     """The first quest, to the key handed back to Agnes (``chat``: the player also asks
     Pip something when it brings the jar, for the brain to answer)."""
-    assert me.tracker() == ("Ask Agnes at the chapel what troubles her",)
+    assert me.tracker() == ("Ask Agnes what troubles her (she keeps to the chapel, north of the square)",)
     conv, lines = me.talk("Agnes")
     assert "lost the bell tower key" in said(lines, "Agnes")  # the quest's lines first
     me.close(conv)
-    assert me.tracker() == ("Ask Pip, who plays by the well, about the key",)
+    assert me.tracker() == ("Ask Pip about the key (he plays by the well)",)
 
     conv, lines = me.talk("Pip")
     assert "swap it for an empty jar" in said(lines, "Pip")
@@ -71,10 +71,10 @@ async def the_key(sim: Simulation, me: ScriptedPlayer, *, chat: bool = False) ->
     assert me.carries() == {"jar": 1}
     ground = me.since(mark, m.ItemsOnGround)[-1].items
     assert JAR_AT not in [g.pos for g in ground]
-    assert me.tracker() == ("Give the jar to Pip",)
+    assert me.tracker() == ("Give the jar to Pip (he waits by the well)",)
 
     conv, lines = me.talk("Pip")
-    assert "jar" not in said(lines, "Pip")  # nothing scripted: his own greeting
+    assert said(lines, "Pip") == "Is that a jar? Give it here and the key's yours!"  # his tree
     if chat:
         assert await me.say(conv, "Look what I found!", "Pip")
     answer = me.give(conv, "jar")
@@ -135,8 +135,8 @@ def test_the_story_is_finishable_with_a_model_brain(willowmere, tmp_path) -> Non
     chat = [r["messages"][-1]["content"] for r in asked if is_conversation(r)]
     assert any(
         "The player carries: empty jar." in text
-        and "The player is trying to: Give the jar to Pip (The Bell for the Lantern Festival)."
-        in text
+        and 'For the quest "The Bell for the Lantern Festival", the player is trying to: Give '
+        "the jar to Pip (he waits by the well)." in text
         for text in chat
     ), chat
 
@@ -166,7 +166,11 @@ def play_to_the_end(sim: Simulation, me: ScriptedPlayer, *, chat: bool = False) 
         night = sim.turn  # two turns more: his crank given away, his brain has his night
         await me.play_until(lambda: sim.turn >= night + 2, most=3, what="two turns")
 
-        conv, lines = me.talk("Bram")  # asleep at the smithy: his tree, by night
+        # Bram's tree takes him to bed at the back of the smithy by night.
+        await me.play_until(
+            lambda: sim.world.entities["Bram"].pos == (9, 19), most=30, what="Bram asleep"
+        )
+        conv, lines = me.talk("Bram")
         assert "Hollis's crank, bent again?" in said(lines, "Bram")
         answer = me.give(conv, "sluice_crank")
         assert ("Bram", "Straight as a rod. Tell Hollis to go easy on that gate.") in answer
@@ -201,7 +205,7 @@ def test_a_story_under_way_is_saved_and_loaded_whole(willowmere, tmp_path) -> No
     text = sim.snapshot().to_json()
     path = write_save(tmp_path / "saves", "hamlet-20261205-000000-turn0.json", text)
     fresh, them = village(willowmere, tmp_path / "b")
-    assert them.tracker() == ("Ask Agnes at the chapel what troubles her",)
+    assert them.tracker() == ("Ask Agnes what troubles her (she keeps to the chapel, north of the square)",)
     fresh.restore(read_save(path, willowmere, fresh.world.grid, with_player=True), path.name)
     fresh.storyteller.start()
     assert fresh.snapshot().to_json() == text
@@ -213,12 +217,13 @@ def test_a_story_under_way_is_saved_and_loaded_whole(willowmere, tmp_path) -> No
 
 
 def test_a_villager_who_comes_to_talk_says_the_quests_lines_first(willowmere, tmp_path) -> None:
-    """Agnes starts the talk herself (her model asks to talk with the player): the box
-    opens on the quest's lines for her, not her model's opening, and the talk counts."""
+    """Pip starts the talk himself (his model asks to talk with the player) once Agnes has
+    sent the player to him: the box opens on the quest's lines for him, not his model's
+    opening, and the talk counts."""
 
     def answer(request) -> Reply:
-        if npc_of(request) == "Agnes" and not is_conversation(request):
-            return Reply(content='start_conversation_with(Player, "Oh! A visitor.")')
+        if npc_of(request) == "Pip" and not is_conversation(request):
+            return Reply(content='start_conversation_with(Player, "Oi! Over here!")')
         if is_conversation(request):
             return Reply(content="end_conversation()")
         return Reply(content="wait()")
@@ -227,17 +232,23 @@ def test_a_villager_who_comes_to_talk_says_the_quests_lines_first(willowmere, tm
         sim, me = village(willowmere, tmp_path, brain=loopback_brain(server.base_url))
 
         async def play() -> None:
-            me.walk_up_to("Agnes")
+            conv, _ = me.talk("Agnes")
+            me.close(conv)
+            me.walk_to((24, 18))  # by the well, where the story sends Pip
             mark = len(me.events)
-            turn = asyncio.ensure_future(sim.run(1))
-            while sim.conversations.dialogue_id is None and not turn.done():
-                await asyncio.sleep(0.005)
+            for _ in range(6):  # he walks to the well, then comes to talk
+                turn = asyncio.ensure_future(sim.run(sim.turn + 1))
+                while sim.conversations.dialogue_id is None and not turn.done():
+                    await asyncio.sleep(0.005)
+                if sim.conversations.dialogue_id is not None:
+                    break
+                await turn
             lines = [(e.speaker, e.text) for e in me.since(mark, m.DialogueMessage)]
-            assert lines and "lost the bell tower key" in said(lines, "Agnes")
-            assert "Oh! A visitor." not in said(lines, "Agnes")
+            assert lines and "swap it for an empty jar" in said(lines, "Pip"), lines
+            assert "Oi! Over here!" not in said(lines, "Pip")
             me.close(sim.conversations.dialogue_id)
             await turn
             await sim.aclose()
 
         asyncio.run(play())
-    assert me.tracker() == ("Ask Pip, who plays by the well, about the key",)
+    assert me.tracker() == ("Find an empty jar (Wren keeps jars by her cottage)",)

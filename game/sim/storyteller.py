@@ -292,7 +292,9 @@ class Storyteller:
             if value is not None:
                 lines.append(f"You know that {flag.replace('_', ' ')} is {_said(value)}.")
         for tracked in self.engine.objectives_involving(npc):
-            lines.append(f"The player is trying to: {tracked.text} ({tracked.quest_title}).")
+            lines.append(
+                f'For the quest "{tracked.quest_title}", the player is trying to: {tracked.text}.'
+            )
         return tuple(lines[:STORY_LINES])
 
 

@@ -461,7 +461,7 @@ class Game:
         # (A new list: the item labels' is the same from frame to frame.)
         others = [*self._item_labels(), *self.bubbles.jobs(anchors, bubble_room)]
         others += self.feed.jobs(view)
-        others += self.notices.jobs(view)
+        others += self.notices.jobs(bubble_room)  # clear of the dialogue box too
         others += self._tracker_jobs()
         for state in self.states:
             others += state.jobs(self)

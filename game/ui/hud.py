@@ -159,24 +159,39 @@ class FrameMeter:
         return [(self._surface, pos)] if self._surface is not None else []
 
 
+@dataclass
+class _Notice:
+    text: str
+    shown_for: float
+    age: float = 0.0
+    surface: pygame.Surface | None = None
+    width: int = 0  # the width the surface was made for
+
+
 class Notices:
-    """One short hint at a time at the bottom of the view, for a couple of seconds (longer
-    for a longer text), wrapped to the view's width."""
+    """Short hints at the bottom of the view, for a couple of seconds each (longer for a
+    longer text), wrapped to its width. Several that come together (a quest's step and
+    the quest's end) are shown together, newest at the bottom, up to :data:`MOST` at once;
+    while the dialogue box is open they keep to the part of the view it leaves free."""
 
     READ_RATE = 18.0  # characters a second: a long notice stays up long enough to read
+    MOST = 3  # shown at once; an older one goes to make room
+    GAP = 6
 
     def __init__(self, font: pygame.font.Font, duration: float = 2.5) -> None:
         self.font = font
         self.duration = duration
-        self.text: str | None = None
-        self.age = 0.0
-        self.shown_for = duration
-        self._surface: pygame.Surface | None = None
-        self._width = 0  # the view width the surface was made for
+        self.shown: list[_Notice] = []
+
+    @property
+    def text(self) -> str | None:
+        """The newest notice up, if any."""
+        return self.shown[-1].text if self.shown else None
 
     def show(self, text: str) -> None:
-        self.text, self.age, self._surface = text, 0.0, None
-        self.shown_for = max(self.duration, len(text) / self.READ_RATE)
+        self.shown = [n for n in self.shown if n.text != text]  # the same again: once, anew
+        self.shown.append(_Notice(text, max(self.duration, len(text) / self.READ_RATE)))
+        del self.shown[: -self.MOST]
 
     def _render(self, text: str, width: int) -> pygame.Surface:
         lines = wrap_text(self.font, text, max(width - 24, 40))
@@ -190,16 +205,22 @@ class Notices:
         return box
 
     def update(self, dt: float) -> None:
-        if self.text is not None:
-            self.age += dt
-            if self.age > self.shown_for:
-                self.text, self._surface = None, None
+        if self.shown:
+            for notice in self.shown:
+                notice.age += dt
+            self.shown = [n for n in self.shown if n.age <= n.shown_for]
 
     def jobs(self, view: pygame.Rect) -> list[tuple[pygame.Surface, tuple[int, int]]]:
-        if self.text is None:
-            return []
+        """The notices in ``view`` (the dialogue box's free area while it is open)."""
+        jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
         width = min(view.width - 32, 720)
-        if self._surface is None or self._width != width:
-            self._surface, self._width = self._render(self.text, width), width
-        r = self._surface.get_rect(midbottom=(view.centerx, view.bottom - 24))
-        return [(self._surface, r.topleft)]
+        bottom = view.bottom - 24
+        for notice in reversed(self.shown):
+            if notice.surface is None or notice.width != width:
+                notice.surface, notice.width = self._render(notice.text, width), width
+            r = notice.surface.get_rect(midbottom=(view.centerx, bottom))
+            if r.top < view.top:
+                break  # no room for older ones
+            jobs.append((notice.surface, r.topleft))
+            bottom = r.top - self.GAP
+        return jobs

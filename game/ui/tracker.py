@@ -11,9 +11,11 @@ from __future__ import annotations
 import pygame
 
 from game.text import cut_to_width
+from game.ui.bubbles import wrap_text
 from game.ui.glyphs import drawable
 
 MAX_LINES = 4  # objectives listed; past them, "+N more"
+ROWS_EACH = 2  # an objective wraps onto this many rows at most: where to go is at its end
 WIDTH = 300  # at most, the box; less in a narrow view
 PAD = 8
 GAP = 8  # from the view's edges and the feed
@@ -37,23 +39,38 @@ class QuestTracker:
         self.lines = lines
 
     def rows(self, width: int = WIDTH) -> list[str]:
-        """The rows the box shows for the lines it has, each cut to ``width``."""
+        """The rows the box shows for the lines it has: each objective wrapped onto at
+        most :data:`ROWS_EACH` rows of ``width``, the last cut with an ellipsis."""
+        return [row for row, _ in self._rows(width)]
+
+    def _rows(self, width: int) -> list[tuple[str, bool]]:
+        """(row, whether it begins an objective), and the "+N more" row last if any."""
         room = width - 2 * PAD - 12  # the bullet's room
-        shown = [cut_to_width(drawable(line), room, self.font) for line in self.lines]
-        if len(shown) > MAX_LINES:  # the last row says how many more the journal has
-            kept = MAX_LINES - 1
-            shown = [*shown[:kept], f"+{len(shown) - kept} more (J)"]
-        return shown
+        lines = self.lines
+        more = len(lines) > MAX_LINES  # the last row says how many more the journal has
+        kept = lines[: MAX_LINES - 1] if more else lines
+        rows: list[tuple[str, bool]] = []
+        for line in kept:
+            text = drawable(line)
+            wrapped = wrap_text(self.font, text, room, max_lines=ROWS_EACH)
+            if len(wrapped) > ROWS_EACH:  # the rest is cut at the end of the last row
+                start = len(" ".join(wrapped[: ROWS_EACH - 1]))
+                wrapped = [*wrapped[: ROWS_EACH - 1], text[start:].strip()]
+            wrapped[-1] = cut_to_width(wrapped[-1], room, self.font)
+            rows += [(row, i == 0) for i, row in enumerate(wrapped)]
+        if more:
+            rows.append((f"+{len(lines) - len(kept)} more (J)", False))
+        return rows
 
     def _render(self, width: int) -> pygame.Surface:
         font = self.font
         line_h = font.get_linesize()
-        rows = self.rows(width)
+        rows = self._rows(width)
         more = len(self.lines) > MAX_LINES
         title = font.render(TITLE, True, TITLE_FG)
         rendered = [
             font.render(row, True, MORE_FG if more and i == len(rows) - 1 else LINE_FG)
-            for i, row in enumerate(rows)
+            for i, (row, _) in enumerate(rows)
         ]
         inner = max(title.get_width(), *(12 + r.get_width() for r in rendered))
         box = pygame.Surface(
@@ -63,7 +80,7 @@ class QuestTracker:
         box.blit(title, (PAD, PAD - 2))
         for i, row in enumerate(rendered):
             y = PAD - 2 + line_h * (i + 1) + 2
-            if not (more and i == len(rows) - 1):
+            if rows[i][1]:  # the first row of an objective
                 pygame.draw.circle(box, BULLET, (PAD + 4, y + line_h // 2), 2)
             box.blit(row, (PAD + 12, y))
         return box
