@@ -135,7 +135,7 @@ def test_the_game_works_in_the_state_a_save_keeps(willowmere, tmp_path) -> None:
 
 def test_the_time_of_day_goes_on_from_the_save(willowmere, tmp_path) -> None:
     """A game begun at 23:00 at 15 minutes a turn, saved at turn 4 and loaded into a game
-    started with the defaults (08:00, 10 a turn): it is 00:00 on day 2 (turn 1 is played
+    started with the village's own (14:00, 10 a turn): it is 00:00 on day 2 (turn 1 is played
     at 23:00), and a turn on is 00:15, as if it had never stopped."""
     sim = sim_for(willowmere, tmp_path / "a", start_minutes=23 * 60, minutes_per_turn=15)
     asyncio.run(sim.run(5))
@@ -143,7 +143,7 @@ def test_the_time_of_day_goes_on_from_the_save(willowmere, tmp_path) -> None:
     text = sim.snapshot().to_json()
     path = write_save(tmp_path / "saves", "hamlet-20260101-000000-turn5.json", text)
     fresh = sim_for(willowmere, tmp_path / "b")
-    assert fresh.clock_minutes == 8 * 60
+    assert fresh.clock_minutes == 14 * 60
     fresh.restore(read_save(path, willowmere, fresh.world.grid, with_player=True), path.name)
     assert fresh.clock_minutes == 24 * 60
     asyncio.run(fresh.run(6))
