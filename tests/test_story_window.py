@@ -171,3 +171,30 @@ def test_items_darken_with_the_night_as_the_map_does(tmp_path) -> None:
     at_night_own, at_night_shaded = jar_pixels(tmp_path / "night", "23:30")
     assert by_day > 20
     assert at_night_own == 0 and at_night_shaded > 20
+
+
+def test_one_who_carries_a_lantern_glows_at_night_and_not_by_day(tmp_path) -> None:
+    """Hollis carries the storm lantern (`light: true`): at night a warm pool round him,
+    by day nothing."""
+    content = load_content(ROOT / "maps" / "village.yaml", ROOT / "npcs")
+    for start, glows in (("23:30", True), ("12:00", False)):
+        h = Harness(
+            content, OfflineBrain(3), tmp_path / start[:2], turns=0, start_minutes=parse_time(start)
+        )
+        try:
+            assert h.until(lambda h=h: h.game.lights == ("Hollis",))
+            h.game.follow = "Hollis"  # the camera on him, as Tab does
+            h.frames(20)
+            jobs = h.game._light_jobs()
+            assert bool(jobs) is glows
+            if glows:
+                t = h.game.tile
+                cx, cy = h.game.actors.centre_of("Hollis")
+                x, y = h.game.camera.to_screen(int(cx) + t, int(cy))  # a tile to his right
+                lit = tuple(pygame.display.get_surface().get_at((x, y)))[:3]
+                h.game.lights = ()
+                h.frames(3)
+                dark = tuple(pygame.display.get_surface().get_at((x, y)))[:3]
+                assert lit[0] > dark[0] + 10 and lit[0] - lit[2] > dark[0] - dark[2], (lit, dark)
+        finally:
+            h.close()

@@ -293,6 +293,12 @@ class StoryShown(NamedTuple):
     quests: tuple[QuestShown, ...]  # started quests, newest first
 
 
+class LightsCarried(NamedTuple):
+    """Who carries a light (an item with ``light: true``): they glow at night."""
+
+    names: tuple[str, ...]
+
+
 Event = (
     EntityPlaced
     | EntityMoved
@@ -317,4 +323,5 @@ Event = (
     | GameLoaded
     | ItemsOnGround
     | StoryShown
+    | LightsCarried
 )

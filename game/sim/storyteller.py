@@ -264,6 +264,13 @@ class Storyteller:
                 carried.append(
                     m.Carried(item, spec.name, spec.description, spec.colour, amount)
                 )
+        lights = {item.id for item in self.content.items if item.light}
+        if lights:
+            self.journal.emit(m.LightsCarried(tuple(sorted(
+                who
+                for who, carried in self.state.story.inventories.items()
+                if any(carried.get(item, 0) > 0 for item in lights)
+            ))))
         tracker = tuple(t.text for t in self.engine.active_objectives())
         quests = []
         for quest in reversed(self.engine.journal().quests):

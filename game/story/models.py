@@ -104,6 +104,7 @@ class ItemSpec(_Model):
     name: Text
     description: Text
     colour: Colour
+    light: bool = False  # a lantern or a torch: whoever carries it glows at night
 
 
 class ItemFile(_Model):

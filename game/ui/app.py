@@ -36,7 +36,7 @@ from game.ui.glyphs import drawable
 from game.ui.hud import BAR_HEIGHT, FrameMeter, Hud, HudState, Notices
 from game.ui.items import GroundItems
 from game.ui.map_render import MapLayer
-from game.ui.night import step_of
+from game.ui.night import carried_light, step_of
 from game.ui.overlays import Feed
 from game.ui.painter import Painter
 from game.ui.sprites import ASSETS_DIR, CharacterSprites, Palette, Tileset, parse_colour
@@ -144,6 +144,7 @@ class Game:
         # and where its quests stand.
         self.ground_items: tuple[m.GroundItem, ...] = ()
         self.story = m.StoryShown((), (), ())
+        self.lights: tuple[str, ...] = ()  # who carries a light: they glow at night
         self.items = GroundItems(self.tile, self.actors.make_label)
         self.tracker = QuestTracker(self.small_font)
         self._actor_jobs: list[tuple[pygame.Surface, tuple[int, int]]] = []
@@ -244,6 +245,7 @@ class Game:
             m.Notice: self._on_notice,
             m.ItemsOnGround: self._on_items_on_ground,
             m.StoryShown: self._on_story_shown,
+            m.LightsCarried: self._on_lights_carried,
         }
 
     def _on_placed(self, event: m.EntityPlaced) -> None:
@@ -377,6 +379,9 @@ class Game:
         self.ground_items = event.items
         self.items.set(event.items)
 
+    def _on_lights_carried(self, event: m.LightsCarried) -> None:
+        self.lights = event.names
+
     def _on_story_shown(self, event: m.StoryShown) -> None:
         self.story = event
         self.tracker.show(event.tracker)
@@ -459,7 +464,11 @@ class Game:
         # While the dialogue box is open, bubbles keep to the part of the view it leaves free.
         bubble_room = self.dialogue.free_area or view
         # (A new list: the item labels' is the same from frame to frame.)
-        others = [*self._item_labels(), *self.bubbles.jobs(anchors, bubble_room)]
+        others = [
+            *self._light_jobs(),
+            *self._item_labels(),
+            *self.bubbles.jobs(anchors, bubble_room),
+        ]
         others += self.feed.jobs(view)
         others += self.notices.jobs(bubble_room)  # clear of the dialogue box too
         others += self._tracker_jobs()
@@ -501,6 +510,22 @@ class Game:
         self.manager.draw_ui(screen)
         if top:
             screen.blits(top, doreturn=False)
+
+    def _light_jobs(self) -> list[tuple[pygame.Surface, tuple[int, int]]]:
+        """A warm glow round each one who carries a light, at night (over them and the
+        map; under names and bubbles)."""
+        step = self.night
+        if not step or not self.lights:
+            return []
+        glow = carried_light(self.tile, step)
+        jobs = []
+        for name in self.lights:
+            centre = self.actors.centre_of(name)
+            if centre is None:
+                continue
+            x, y = self.camera.to_screen(int(centre[0]), int(centre[1]))
+            jobs.append((glow, (x - glow.get_width() // 2, y - glow.get_height() // 2)))
+        return jobs
 
     def _item_labels(self) -> list[tuple[pygame.Surface, tuple[int, int]]]:
         """The names of the items beside the player, while it walks about (E picks one up)."""

@@ -116,3 +116,22 @@ def light_chunk(
                 rooms.append((room, (x * tile, y * tile)))
     for light, pos in rooms + doors:
         chunk.blit(light, pos, special_flags=pygame.BLEND_RGB_ADD)
+
+
+LANTERN = (255, 196, 110)  # a lantern's warm light
+LANTERN_REACH = 3  # tiles from its carrier that the light reaches
+
+
+@functools.lru_cache(maxsize=STEPS + 1)
+def carried_light(tile: int, step: int) -> pygame.Surface:
+    """The glow round someone carrying a light at darkness ``step``: a see-through warm
+    pool, strongest on the carrier, blitted over them and the map; nothing by day."""
+    reach = int(LANTERN_REACH * tile)
+    light = pygame.Surface((2 * reach, 2 * reach), pygame.SRCALPHA)
+    strongest = 105 * step / STEPS  # on the carrier: warm, not washed out
+    rings = 16
+    for i in range(rings):
+        r = reach * (1 - i / rings)
+        alpha = round(strongest * ((i + 1) / rings) ** 1.7)
+        pygame.draw.circle(light, (*LANTERN, alpha), (reach, reach), int(r))
+    return light
