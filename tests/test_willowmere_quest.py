@@ -155,7 +155,8 @@ def play_to_the_end(sim: Simulation, me: ScriptedPlayer, *, chat: bool = False) 
         )
         hollis = sim.world.entities["Hollis"].pos
         bridge = sim.world.grid.landmark_named("the old bridge")
-        assert bridge is not None and bridge.distance_to(hollis) <= 1  # on it, or at its end
+        # On it, at its end, or a step or two aside for someone crossing (he gives way).
+        assert bridge is not None and bridge.distance_to(hollis) <= 2
         assert sim.clock_minutes % (24 * 60) >= 21 * 60 or sim.clock_minutes % (24 * 60) < 300
         assert me.tracker() == ("Speak to the man with the lantern",)
 
