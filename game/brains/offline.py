@@ -59,6 +59,13 @@ def _fresh(rng: random.Random, options: list[str], said: str) -> str:
     return rng.choice(unsaid or options)
 
 
+def _not_about(lines: list[str], listeners: tuple[str, ...]) -> list[str]:
+    """The lines that do not speak of a listener in the third person ("Bram says..." is
+    not said to Bram); all of them if every one does."""
+    kept = [line for line in lines if not any(_about(line, name) for name in listeners)]
+    return kept or lines
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace('"', "'") + '"'
 
@@ -204,7 +211,7 @@ class OfflineBrain:
         facts = [f for f in persona.knowledge if not _about(f, partner)]
         if facts and rng.random() < 0.7:
             return f"{partner}, did you know? {rng.choice(facts)}"
-        return f"{partner}! {rng.choice(persona.lines.small_talk)}"
+        return f"{partner}! {rng.choice(_not_about(persona.lines.small_talk, (partner,)))}"
 
     async def converse(self, request: ConversationRequest) -> BrainReply:
         persona = request.persona
@@ -234,7 +241,8 @@ class OfflineBrain:
             return BrainReply(f"say({_quote(facts[0])})")
         if len(request.history) >= 2:
             return BrainReply(f"say({_quote(_fresh(rng, persona.lines.farewells, said))})")
-        return BrainReply(f"say({_quote(_fresh(rng, persona.lines.small_talk, said))})")
+        talk = _not_about(persona.lines.small_talk, request.others)
+        return BrainReply(f"say({_quote(_fresh(rng, talk, said))})")
 
     async def aclose(self) -> None:
         return None

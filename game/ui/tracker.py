@@ -15,7 +15,7 @@ from game.ui.bubbles import wrap_text
 from game.ui.glyphs import drawable
 
 MAX_LINES = 4  # objectives listed; past them, "+N more"
-ROWS_EACH = 2  # an objective wraps onto this many rows at most: where to go is at its end
+ROWS_EACH = 2  # an objective wraps onto two rows at most: where to go is at its end
 WIDTH = 300  # at most, the box; less in a narrow view
 PAD = 8
 GAP = 8  # from the view's edges and the feed
@@ -47,19 +47,19 @@ class QuestTracker:
         """(row, whether it begins an objective), and the "+N more" row last if any."""
         room = width - 2 * PAD - 12  # the bullet's room
         lines = self.lines
-        more = len(lines) > MAX_LINES  # the last row says how many more the journal has
-        kept = lines[: MAX_LINES - 1] if more else lines
+        # Past MAX_LINES, the last row says how many more the journal has.
+        listed = len(lines) if len(lines) <= MAX_LINES else MAX_LINES - 1
         rows: list[tuple[str, bool]] = []
-        for line in kept:
+        for line in lines[:listed]:
             text = drawable(line)
             wrapped = wrap_text(self.font, text, room, max_lines=ROWS_EACH)
-            if len(wrapped) > ROWS_EACH:  # the rest is cut at the end of the last row
-                start = len(" ".join(wrapped[: ROWS_EACH - 1]))
-                wrapped = [*wrapped[: ROWS_EACH - 1], text[start:].strip()]
-            wrapped[-1] = cut_to_width(wrapped[-1], room, self.font)
-            rows += [(row, i == 0) for i, row in enumerate(wrapped)]
-        if more:
-            rows.append((f"+{len(lines) - len(kept)} more (J)", False))
+            first, rest = wrapped[0], text[len(wrapped[0]) :].strip()
+            if rest:  # the second row: all the rest, cut at its end if it does not fit
+                rows += [(first, True), (cut_to_width(rest, room, self.font), False)]
+            else:
+                rows.append((cut_to_width(first, room, self.font), True))
+        if listed < len(lines):
+            rows.append((f"+{len(lines) - listed} more (J)", False))
         return rows
 
     def _render(self, width: int) -> pygame.Surface:
