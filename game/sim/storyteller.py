@@ -29,6 +29,7 @@ from game.story.quests import (
     QuestChanged,
     QuestEngine,
     StoryWarning,
+    same_value,
 )
 from game.world import PLAYER_NAME
 
@@ -127,7 +128,10 @@ class Storyteller:
         self.carry_out(self.engine.talk_held(npc))
 
     def set_flag(self, who: str, name: str, value: FlagValue) -> None:
-        """A villager's tree set a flag."""
+        """A villager's tree set a flag (a routine sets it again and again: only a change
+        is noted, or can move the story)."""
+        if name in self.state.story.flags and same_value(self.state.story.flags[name], value):
+            return
         self.journal.note(who, f"- Set {name} to {value!r}.")
         self.carry_out(self.engine.flag_set(name, value))
 
