@@ -253,3 +253,28 @@ def test_a_villager_who_comes_to_talk_says_the_quests_lines_first(willowmere, tm
 
         asyncio.run(play())
     assert me.tracker() == ("Find an empty jar (Wren keeps jars by her cottage)",)
+
+
+def test_a_gift_that_moves_no_quest_is_answered_by_the_villagers_brain(willowmere, tmp_path) -> None:
+    """The honey cake (picked up by the bakery) handed to Pip completes nothing: it is his
+    now, and his brain (the offline one) thanks the player, with what he knows of cakes."""
+    sim, me = village(willowmere, tmp_path)
+
+    async def play() -> None:
+        me.walk_to((15, 12))
+        assert me.carries() == {"honey_cake": 1}
+        conv, _ = me.talk("Pip")
+        mark = len(me.events)
+        me.give(conv, "honey_cake")
+        for _ in range(200):
+            if any(e.speaker == "Pip" for e in me.since(mark, m.DialogueMessage)):
+                break
+            await asyncio.sleep(0.005)
+        answer = said([(e.speaker, e.text) for e in me.since(mark, m.DialogueMessage)], "Pip")
+        assert "honey cake" in answer and "honey cakes for the Lantern Festival" in answer
+        me.close(conv)
+        await sim.aclose()
+
+    asyncio.run(play())
+    assert me.carries() == {} and sim.state.story.count("Pip", "honey_cake") == 1
+    assert me.tracker() == ("Ask Agnes what troubles her (she keeps to the chapel, north of the square)",)

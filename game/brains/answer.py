@@ -13,6 +13,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
+from game.brains.base import GIFT_LINE
 from game.brains.prompts import words
 from game.brains.understand import FRAME, Question, classify, stem, tokens, word_stem
 from game.text import one_line
@@ -88,8 +89,30 @@ def answer_player(request: ConversationRequest, rng: random.Random, said: str) -
     """The villager's answer to the player's last line (``said``: the talk's lines, joined)."""
     persona = request.persona
     last = request.history[-1][1] if request.history else ""
+    gift = GIFT_LINE.match(last)
+    if gift is not None:  # handed something: thanks, and what it knows of such a thing
+        thanks = rng.choice(THANKS_FOR).format(item=gift["item"])
+        about = [
+            fact
+            for fact in _facts_on(persona, gift["item"])
+            if fact not in said
+        ]
+        return f"{thanks} {about[0]}" if about else thanks
     question = classify(last, _vocabulary(request), persona.name)
     return _Answer(request, rng, said, question).reply()
+
+
+THANKS_FOR = (
+    "For me? Thank you for the {item}!",
+    "Oh, the {item}! That's kind of you.",
+    "A {item}? I'll put it to good use, thank you.",
+)
+
+
+def _facts_on(persona: NpcSpec, item: str) -> list[str]:
+    """Its facts that speak of ``item`` (by a word of its name, stemmed)."""
+    wanted = {word_stem(w) for w in words(item) if len(w) > 2}
+    return [f for f in persona.knowledge if wanted & {word_stem(w) for w in words(f)}]
 
 
 class _Answer:

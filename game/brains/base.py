@@ -8,6 +8,7 @@ a model says is trusted.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
@@ -63,6 +64,16 @@ class ConversationRequest(NamedTuple):
     places: tuple[tuple[str, Pos], ...] = ()
     story: tuple[str, ...] = ()  # what it knows of the story: items, flags, quests
     clock: int | None = None  # the village clock (game.story.clock); None: no clock
+
+
+def gift_line(receiver: str, item: str) -> str:
+    """How a conversation's transcript (and a brain) is told that the player handed
+    ``receiver`` an item: the player's line ``(gives Pip the empty jar)``."""
+    return f"(gives {receiver} the {item})"
+
+
+GIFT_LINE = re.compile(r"^\(gives (?P<receiver>\S+) the (?P<item>.+)\)$")
+"""Reads a :func:`gift_line` back."""
 
 
 #: How many landmarks a conversation request carries (nearest first): a village's all.

@@ -18,7 +18,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from game.brains.base import PLACES_IN_CONVERSATION, BrainError, ConversationRequest
+from game.brains.base import (
+    PLACES_IN_CONVERSATION,
+    BrainError,
+    ConversationRequest,
+    gift_line,
+)
 from game.sim import messages as m
 from game.sim.directives import (
     EndConversation,
@@ -511,7 +516,7 @@ class ConversationManager:
         if story.state.story.count(PLAYER_NAME, item) < 1:
             self.journal.emit(m.Notice(f"You carry no {name}"))
             return
-        line = f"(gives {npc} the {name})"
+        line = gift_line(npc, name)
         self._said(conv, PLAYER_NAME, line)
         self.journal.emit(m.DialogueMessage(conv.id, PLAYER_NAME, line, True))
         said = len(conv.history)
