@@ -335,7 +335,12 @@ def test_soak_300_turns_with_every_fault(real_content, tmp_path) -> None:
     assert conversations >= 15, figures  # the valid answers do get people talking
     assert checked >= 2 * conversations
     assert steps > 300
-    assert sim.usage.failures > 0 and sim.usage.calls >= turns * len(sim.order)
+    # Every decision asked of the model is at least one call (a villager whose behaviour
+    # tree has its turn, as Bram asleep by night, asks nothing), and every villager asks
+    # on most turns.
+    asked = sum(1 for e in recorder.of(m.Thinking) if e.on)
+    assert asked >= 0.8 * turns * len(sim.order), asked
+    assert sim.usage.failures > 0 and sim.usage.calls >= asked
     assert runtime < 60, figures
 
 
