@@ -236,6 +236,11 @@ class Grid:
         self._nearest_few: dict[tuple[Pos, int], tuple[Landmark, ...]] = {}
         self._surroundings: dict[tuple[Pos, int], Surroundings] = {}
         self._places_near: dict[tuple[Pos, int], tuple[tuple[str, Pos], ...]] = {}
+        # By name, ignoring case (the first of two with one name): asked every turn by
+        # the villagers' behaviour trees.
+        self._named: dict[str, Landmark] = {}
+        for lm in self.landmarks:
+            self._named.setdefault(lm.name.lower(), lm)
 
     @classmethod
     def from_spec(cls, spec: MapSpec) -> Grid:
@@ -402,8 +407,4 @@ class Grid:
         return found
 
     def landmark_named(self, name: str) -> Landmark | None:
-        key = name.strip().lower()
-        for lm in self.landmarks:
-            if lm.name.lower() == key:
-                return lm
-        return None
+        return self._named.get(name.strip().lower())
