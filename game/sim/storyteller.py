@@ -67,6 +67,7 @@ class Storyteller:
         self._say = say  # a villager's line: in the player's box if it is in it, else aloud
         self.engine = QuestEngine(content, state.story)
         self.items = {item.id: item for item in content.items}
+        self.lights = frozenset(item.id for item in content.items if item.light)
         self.trees = {name: bt.compile_tree(spec, name) for name, spec in content.trees.items()}
         self._views = {name: _TreeView(self, name) for name in self.trees}
         self.phase: Callable[[], str] = lambda: "day"  # the clock's, once it is set
@@ -110,8 +111,7 @@ class Storyteller:
         names = [self.item_name(item) for item in lying]
         self.journal.emit(m.Notice(f"You pick up the {', the '.join(names)}"))
         self.journal.act_line(PLAYER_NAME, f"picks up the {', the '.join(names)}")
-        self.carry_out(effects)
-        self.show(ground=True)
+        self.carry_out(effects)  # the inventory changed: the window is shown it all again
 
     def give(self, giver: str, receiver: str, item: str) -> Refused | None:
         """``giver`` hands one ``item`` to ``receiver``; the refusal if it cannot."""
@@ -250,17 +250,17 @@ class Storyteller:
         spec = self.items.get(item)
         return spec.name if spec is not None else item
 
-    def show(self, *, ground: bool = True) -> None:
-        """Tell the window what lies about, what the player carries and the quests."""
+    def show(self) -> None:
+        """Tell the window what lies about, what the player carries, who carries a light
+        and the quests."""
         if not self.active:
             return
-        if ground:
-            lying = []
-            for item, pos in self.state.story.ground:
-                spec = self.items.get(item)
-                if spec is not None:
-                    lying.append(m.GroundItem(pos, item, spec.name, spec.colour))
-            self.journal.emit(m.ItemsOnGround(tuple(lying)))
+        lying = []
+        for item, pos in self.state.story.ground:
+            spec = self.items.get(item)
+            if spec is not None:
+                lying.append(m.GroundItem(pos, item, spec.name, spec.colour))
+        self.journal.emit(m.ItemsOnGround(tuple(lying)))
         carried = []
         for item, amount in self.engine.inventory(PLAYER_NAME).items():
             spec = self.items.get(item)
@@ -268,13 +268,13 @@ class Storyteller:
                 carried.append(
                     m.Carried(item, spec.name, spec.description, spec.colour, amount)
                 )
-        lights = {item.id for item in self.content.items if item.light}
-        if lights:
-            self.journal.emit(m.LightsCarried(tuple(sorted(
+        if self.lights:
+            carriers = (
                 who
                 for who, carried in self.state.story.inventories.items()
-                if any(carried.get(item, 0) > 0 for item in lights)
-            ))))
+                if any(carried.get(item, 0) > 0 for item in self.lights)
+            )
+            self.journal.emit(m.LightsCarried(tuple(sorted(carriers))))
         tracker = tuple(t.text for t in self.engine.active_objectives())
         quests = []
         for quest in reversed(self.engine.journal().quests):
