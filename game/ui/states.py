@@ -411,6 +411,8 @@ class _StoryCardState(State):
     Up / Down, PageUp / PageDown and the mouse wheel scroll a long one."""
 
     close_keys: frozenset[int] = frozenset({pygame.K_ESCAPE})
+    # The key of the other story card: it closes this one and opens that (I <-> J).
+    other_card_key: int | None = None
 
     def __init__(self) -> None:
         self.card: ListCard | None = None
@@ -454,6 +456,8 @@ class _StoryCardState(State):
         key = event.key
         if key in self.close_keys:
             return Pop()
+        if key == self.other_card_key:
+            return Pop(forward=event)
         if key in SCROLL_KEYS:
             card.scroll_by(SCROLL_KEYS[key])
         elif key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN):
@@ -469,16 +473,12 @@ class InventoryState(_StoryCardState):
     """I: what the player carries. I or Escape closes it; J goes to the journal."""
 
     close_keys = frozenset({pygame.K_i, pygame.K_ESCAPE})
+    other_card_key = pygame.K_j
 
     def _make(self, game: Host) -> ListCard:
         return inventory_card(
             game.title_font, game.font, game.small_font, game.story.inventory, game.view
         )
-
-    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
-        if event.type == pygame.KEYDOWN and event.key == pygame.K_j:
-            return Pop(forward=event)
-        return super().handle(game, event)
 
 
 class JournalState(_StoryCardState):
@@ -486,16 +486,12 @@ class JournalState(_StoryCardState):
     what the player carries."""
 
     close_keys = frozenset({pygame.K_j, pygame.K_ESCAPE})
+    other_card_key = pygame.K_i
 
     def _make(self, game: Host) -> ListCard:
         return journal_card(
             game.title_font, game.font, game.small_font, game.story.quests, game.view
         )
-
-    def handle(self, game: Host, event: pygame.event.Event) -> Transition:
-        if event.type == pygame.KEYDOWN and event.key == pygame.K_i:
-            return Pop(forward=event)
-        return super().handle(game, event)
 
 
 class GiveState(_StoryCardState):
